@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { ConfigError } from "./config/load.js";
+import type { Deps } from "./deps.js";
+import { verbs, type Parsed } from "./cli/verbs.js";
+
+const USAGE = `picoclaw-fleet: run PicoClaw workers across an SSH fleet
+
+Usage: picoclaw-fleet <command> [options]
+
+  ${"serve".padEnd(44)} the stdio MCP server (what mcp.json runs)
+${verbs.map((v) => `  ${v.usage.padEnd(44)} ${v.summary}`).join("\n")}
+
+Options:
+  --config PATH     fleet config (default: $PICOCLAW_FLEET_CONFIG, then ~/.openclaw/workspace/config/picoclaw-fleet.json)
+  --json            machine-readable output for scripts
+  --hosts a,b       only these hosts        --labels x,y   only hosts with all these labels
+  -h, --help        this help
+`;
+
+function list(value: string | undefined): string[] | undefined {
+  const items = value?.split(",").map((s) => s.trim()).filter(Boolean);
+  return items?.length ? items : undefined;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: "string" },
+      json: { type: "boolean", default: false },
+      hosts: { type: "string" },
+      labels: { type: "string" },
+      timeout: { type: "string" },
+      wait: { type: "string" },
+      concurrency: { type: "string" },
+      version: { type: "string" },
+      force: { type: "boolean", default: false },
+      purge: { type: "boolean", default: false },
+      teardown: { type: "boolean", default: false },
+      "no-deploy": { type: "boolean", default: false },
+      lines: { type: "string" },
+      status: { type: "string" },
+      model: { type: "string" },
+      session: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const [name, ...rest] = positionals;
+  if (values.help || !name || name === "help") {
+    process.stdout.write(USAGE);
+    return name || values.help ? 0 : 2;
+  }
+  if (name === "serve") {
+    const { serve } = await import("./server.js");
+    await serve(values.config ? { config: values.config } : {});
+    return -1; // the server owns the process from here
+  }
+  const verb = verbs.find((v) => v.name === name);
+  if (!verb) {
+    process.stderr.write(`Unknown command "${name}". Run picoclaw-fleet --help for the list.\n`);
+    return 2;
+  }
+  const parsed: Parsed = { ...values, hostsList: list(values.hosts), labelsList: list(values.labels), args: rest };
+  const { openRuntime } = await import("./runtime.js");
+  let deps: Deps;
+  try {
+    deps = await openRuntime({ ...(values.config ? { config: values.config } : {}), logLevel: process.env.PICOCLAW_FLEET_LOG ?? "warn" });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  try {
+    return await verb.run(deps, parsed);
+  } finally {
+    await deps.fleet.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    process.stderr.write(`picoclaw-fleet: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,102 @@
+import { z } from "zod";
+
+/** Architectures PicoClaw ships release archives for. */
+export const ARCHES = ["amd64", "arm64", "riscv64", "armv7", "armv6"] as const;
+export type Arch = (typeof ARCHES)[number];
+
+// Names become file names on the orchestrator and labels in logs: keep them boring.
+const hostName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "expected a name of letters, digits, '.', '_' or '-'");
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected the name of an environment variable");
+
+/** One worker host. Only `name` is required; everything else has a default or comes from ~/.ssh/config. */
+export const hostSchema = z.object({
+  name: hostName,
+  transport: z.enum(["ssh", "local"]).default("ssh"),
+  host: z.string().min(1).optional(),
+  user: z.string().min(1).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  arch: z.enum(ARCHES).optional(),
+  ssh_key: z.string().min(1).optional(),
+  password_env: envName.optional(),
+  jump: z.string().min(1).optional(),
+  labels: z.array(z.string().min(1)).default([]),
+});
+export type HostConfig = z.infer<typeof hostSchema>;
+
+const ledSchema = z.object({
+  backend: z.enum(["http", "ssh", "sim"]).default("sim"),
+  url: z.string().url().default("http://clusterclaw:7777"),
+  state_file: z.string().optional(),
+  chip: z.string().default("/dev/gpiochip0"),
+  data_pin: z.number().int().min(0).max(63).default(23),
+  clock_pin: z.number().int().min(0).max(63).default(24),
+  activity: z.boolean().default(false),
+});
+
+export const configSchema = z.object({
+  hosts: z.array(hostSchema).default([]),
+  defaults: z
+    .object({
+      provider: z.string().min(1).default("anthropic"),
+      api_key_env: envName.optional(),
+      model: z.string().min(1).optional(),
+      api_base: z.string().url().optional(),
+      timeout_s: z.number().int().min(1).max(86_400).default(120),
+      concurrency: z.number().int().min(1).max(1024).default(32),
+      wait_s: z.number().int().min(0).max(55).default(45),
+    })
+    .prefault({}),
+  release: z
+    .object({
+      repo: z.string().regex(/^[^/\s]+\/[^/\s]+$/, "expected owner/name").default("sipeed/picoclaw"),
+      version: z.string().min(1).default("latest"),
+      api_url: z.string().url().default("https://api.github.com"),
+      cache_dir: z.string().default("~/.cache/picoclaw-fleet"),
+    })
+    .prefault({}),
+  ssh: z
+    .object({
+      known_hosts: z.string().default("~/.ssh/known_hosts"),
+      host_key_policy: z.enum(["strict", "accept-new", "off"]).default("strict"),
+      connect_timeout_s: z.number().min(0.1).max(300).default(10),
+      keepalive_s: z.number().min(0).max(3600).default(15),
+      idle_s: z.number().min(0).max(86_400).default(300),
+      max_channels: z.number().int().min(1).max(9).default(8),
+      config_file: z.string().default("~/.ssh/config"),
+    })
+    .prefault({}),
+  tasks: z
+    .object({
+      journal: z.string().default("~/.local/state/picoclaw-fleet/tasks.jsonl"),
+      retention_s: z.number().int().min(0).default(0),
+      output_cap_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    })
+    .prefault({}),
+  claw: z
+    .object({
+      host: z.string().optional(),
+      led: ledSchema.prefault({}),
+    })
+    .prefault({}),
+  crush: z
+    .object({
+      base_url: z.string().url().default("http://clustercrush:11434/v1"),
+      model: z.string().optional(),
+      api_key_env: envName.optional(),
+      timeout_s: z.number().min(1).max(3600).default(120),
+    })
+    .prefault({}),
+  policy: z
+    .object({
+      disabled_tools: z.array(z.string()).default([]),
+      allowed_labels: z.record(z.string(), z.array(z.string())).default({}),
+    })
+    .prefault({}),
+  allow_adhoc_hosts: z.boolean().default(false),
+});
+
+/** The validated config with every default filled in. */
+export type FleetConfig = z.infer<typeof configSchema>;

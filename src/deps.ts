@@ -1,0 +1,15 @@
+import type { FleetConfig } from "./config/schema.js";
+import type { Fleet } from "./fleet/fleet.js";
+import type { Logger } from "./log.js";
+
+/**
+ * What every operation needs, passed in rather than held in module globals, so a test builds a
+ * whole server (or CLI run) around a lab fleet in one line.
+ */
+export interface Deps {
+  config: FleetConfig;
+  /** Where the config was read from (shown to people, never re-read behind their back). */
+  configPath: string;
+  fleet: Fleet;
+  logger: Logger;
+}

@@ -1,0 +1,166 @@
+import { readFileSync } from "node:fs";
+import type { Duplex } from "node:stream";
+import ssh2, { type AnyAuthMethod, type Client, type ConnectConfig } from "ssh2";
+import type { Logger } from "../log.js";
+import { appendKnownHost, entriesFor, judgeKey, keyTypeOfBlob, knownHostsName, loadKnownHosts } from "./known-hosts.js";
+import type { SshTarget } from "./resolve-host.js";
+import { fmtSeconds } from "./exec-session.js";
+import { FleetError } from "./types.js";
+
+/** The ssh part of the config that every connection honours. */
+export interface SshSettings {
+  knownHosts: string;
+  hostKeyPolicy: "strict" | "accept-new" | "off";
+  connectTimeoutMs: number;
+  keepaliveMs: number;
+}
+
+const RSA_ALGOS = ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
+const DEFAULT_HOST_KEY_ALGOS = [
+  "ssh-ed25519",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  ...RSA_ALGOS,
+];
+
+/** Puts the key types known_hosts already has for this host first, as OpenSSH does, so a known host is not judged by a type it never recorded. */
+function hostKeyOrder(knownTypes: string[]): string[] {
+  const preferred = knownTypes.flatMap((t) => (t === "ssh-rsa" ? RSA_ALGOS : [t]));
+  return [...new Set([...preferred.filter((t) => DEFAULT_HOST_KEY_ALGOS.includes(t)), ...DEFAULT_HOST_KEY_ALGOS])];
+}
+
+/** The credentials to offer, in OpenSSH's order: agent, key files, password. */
+function authMethods(target: SshTarget, log: Logger): { methods: AnyAuthMethod[]; notes: string[] } {
+  const methods: AnyAuthMethod[] = [];
+  const notes: string[] = [];
+  const username = target.user;
+  if (process.env.SSH_AUTH_SOCK) methods.push({ type: "agent", username, agent: process.env.SSH_AUTH_SOCK });
+  for (const file of target.keyFiles) {
+    let text: Buffer;
+    try {
+      text = readFileSync(file);
+    } catch {
+      continue; // default key paths that do not exist are normal
+    }
+    const parsed = ssh2.utils.parseKey(text);
+    if (parsed instanceof Error) {
+      notes.push(`key ${file} not usable: ${parsed.message}`);
+      continue;
+    }
+    methods.push({ type: "publickey", username, key: text });
+  }
+  if (target.passwordEnv) {
+    const password = process.env[target.passwordEnv];
+    if (password === undefined) {
+      throw new FleetError("config", `${target.name}: password_env names ${target.passwordEnv}, which is not set; export it before starting`, target.name);
+    }
+    methods.push({ type: "password", username, password });
+  }
+  if (notes.length) log.warn({ host: target.name, notes }, "some keys were skipped");
+  if (methods.length === 0) {
+    throw new FleetError(
+      "config",
+      `${target.name}: no credential to offer (no readable key among ${target.keyFiles.join(", ") || "none"}, no ssh-agent, no password_env); set ssh_key in the config`,
+      target.name,
+    );
+  }
+  return { methods, notes };
+}
+
+/** Turns an ssh2 or socket error into a FleetError whose kind and message say what happened. */
+export function classifyConnectError(err: Error & { code?: string; level?: string }, target: SshTarget, timeoutMs: number, hostKeyProblem?: string): FleetError {
+  const where = `${target.host}:${target.port}`;
+  const name = target.name;
+  if (hostKeyProblem) return new FleetError("host_key", hostKeyProblem, name);
+  if (err.code === "ECONNREFUSED") return new FleetError("refused", `Connection refused by ${name} (${where}): sshd is not running there or listens on another port`, name);
+  if (err.level === "client-timeout" || err.code === "ETIMEDOUT") {
+    return new FleetError("connect_timeout", `No answer from ${name} (${where}) within ${fmtSeconds(timeoutMs)}: the host is down, or a firewall drops the packets`, name);
+  }
+  if (["EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EADDRNOTAVAIL"].includes(err.code ?? "")) {
+    return new FleetError("unreachable", `${name} (${where}) is unreachable: ${err.code}; check the address and the network`, name);
+  }
+  if (err.level === "client-authentication") {
+    return new FleetError("auth", `Authentication failed for ${target.user}@${name} (${where}): the host refused every key offered; authorise the key (ssh-copy-id -i KEY ${target.user}@${target.host}) or set ssh_key`, name);
+  }
+  return new FleetError("disconnected", `SSH to ${name} (${where}) failed: ${err.message}`, name);
+}
+
+/**
+ * Opens one authenticated ssh2 connection: host key checked against known_hosts under the policy,
+ * credentials offered in OpenSSH's order, through `via` (a jump connection) when given.
+ * Resolves once the connection is ready; rejects with a classified FleetError.
+ */
+export async function connectSsh(target: SshTarget, settings: SshSettings, log: Logger, via?: Client): Promise<Client> {
+  const entries = entriesFor(await loadKnownHosts(settings.knownHosts), target.host, target.port);
+  const { methods } = authMethods(target, log);
+  const sock = via ? await forwardThrough(via, target) : undefined;
+  return new Promise<Client>((resolve, reject) => {
+    const client = new ssh2.Client();
+    let hostKeyProblem: string | undefined;
+    const hostName = knownHostsName(target.host, target.port);
+    const hostVerifier = (key: Buffer, verify: (ok: boolean) => void): void => {
+      const keyType = keyTypeOfBlob(key);
+      const blob = key.toString("base64");
+      if (settings.hostKeyPolicy === "off") {
+        log.warn({ host: target.name }, `host key NOT verified for ${hostName} (ssh.host_key_policy is "off")`);
+        return verify(true);
+      }
+      const verdict = judgeKey(entries, keyType, blob);
+      if (verdict === "known") return verify(true);
+      if (verdict === "unknown" && settings.hostKeyPolicy === "accept-new") {
+        appendKnownHost(settings.knownHosts, target.host, target.port, keyType, blob).then(
+          () => {
+            log.info({ host: target.name }, `new host key for ${hostName} (${keyType}) written to ${settings.knownHosts}`);
+            verify(true);
+          },
+          (err: Error) => {
+            hostKeyProblem = `Could not record the host key of ${target.name} in ${settings.knownHosts}: ${err.message}`;
+            verify(false);
+          },
+        );
+        return;
+      }
+      hostKeyProblem =
+        verdict === "unknown"
+          ? `Unknown host key for ${target.name} (${hostName}, ${keyType}); refused by the strict policy. Check it, then add it: ssh-keyscan -p ${target.port} ${target.host} >> ${settings.knownHosts} (or set ssh.host_key_policy to "accept-new")`
+          : `HOST KEY CHANGED for ${target.name} (${hostName}, ${keyType}): refused; this may be an attack. If the host was reinstalled, remove the old key with ssh-keygen -R '${hostName}' -f ${settings.knownHosts}`;
+      verify(false);
+    };
+    const config: ConnectConfig = {
+      host: target.host,
+      port: target.port,
+      username: target.user,
+      readyTimeout: settings.connectTimeoutMs,
+      keepaliveInterval: settings.keepaliveMs,
+      keepaliveCountMax: 3,
+      hostVerifier,
+      authHandler: methods,
+      algorithms: { serverHostKey: hostKeyOrder(entries.map((e) => e.keyType)) as never },
+      ...(sock ? { sock } : {}),
+    };
+    const onError = (err: Error) => {
+      client.removeListener("ready", onReady);
+      client.end();
+      reject(classifyConnectError(err, target, settings.connectTimeoutMs, hostKeyProblem));
+    };
+    const onReady = () => {
+      client.removeListener("error", onError);
+      resolve(client);
+    };
+    client.once("ready", onReady);
+    client.once("error", onError);
+    client.connect(config);
+  });
+}
+
+/** A TCP stream to the target opened through an established jump connection (ProxyJump). */
+function forwardThrough(via: Client, target: SshTarget): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    via.forwardOut("127.0.0.1", 0, target.host, target.port, (err, stream) => {
+      if (!err) return resolve(stream);
+      const reason = /refused/i.test(err.message) ? "refused" : "unreachable";
+      reject(new FleetError(reason, `Jump host could not reach ${target.name} (${target.host}:${target.port}): ${err.message}`, target.name));
+    });
+  });
+}

@@ -1,0 +1,169 @@
+import type { Client, ClientChannel, SFTPWrapper } from "ssh2";
+import PQueue from "p-queue";
+import type { Logger } from "../log.js";
+import { asFleetError, runExec, type ExecHandle, type ExecSink } from "./exec-session.js";
+import type { SshTarget } from "./resolve-host.js";
+import { connectSsh, type SshSettings } from "./ssh-connect.js";
+import { sftpUpload, sftpWrite } from "./sftp.js";
+import { PidMarker } from "./pid-marker.js";
+import { FleetError, type ExecOptions, type ExecResult, type HostTransport } from "./types.js";
+
+/** Counters a test or a bench reads to prove that pooling pays off. */
+export interface ConnectionStats {
+  connects: number;
+  execs: number;
+}
+
+/**
+ * One SSH host behind one pooled ssh2 connection: opened on first use, shared by every call,
+ * kept alive, closed when idle, reopened after a drop. At most `maxChannels` channels are open at
+ * once (below OpenSSH's MaxSessions 10); extra work waits its turn in a queue instead of failing.
+ */
+export class SshTransport implements HostTransport {
+  readonly kind = "ssh" as const;
+  readonly stats: ConnectionStats = { connects: 0, execs: 0 };
+  private client: Promise<Client> | undefined;
+  private readonly channels: PQueue;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    readonly target: SshTarget,
+    private readonly settings: SshSettings & { maxChannels: number; idleMs: number },
+    private readonly log: Logger,
+    /** Opens (or reuses) the jump host's connection when the target has one. */
+    private readonly jumpConnection?: () => Promise<Client>,
+  ) {
+    this.channels = new PQueue({ concurrency: settings.maxChannels });
+    this.channels.on("idle", () => this.armIdleClose());
+  }
+
+  /** The live connection, opening it if needed (one attempt shared by concurrent callers). */
+  connection(): Promise<Client> {
+    if (this.closed) return Promise.reject(new FleetError("disconnected", `${this.target.name}: the fleet is shutting down`, this.target.name));
+    clearTimeout(this.idleTimer);
+    if (!this.client) {
+      const attempt = (async () => {
+        const via = this.jumpConnection ? await this.jumpConnection() : undefined;
+        const client = await connectSsh(this.target, this.settings, this.log, via);
+        this.stats.connects++;
+        this.log.debug({ host: this.target.name }, "ssh connected");
+        client.on("close", () => {
+          if (this.client === attempt) this.client = undefined;
+        });
+        client.on("error", (err) => this.log.warn({ host: this.target.name, err: err.message }, "ssh connection error"));
+        return client;
+      })();
+      this.client = attempt;
+      attempt.catch(() => {
+        if (this.client === attempt) this.client = undefined;
+      });
+    }
+    return this.client;
+  }
+
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    this.stats.execs++;
+    const label = command.length > 80 ? `${command.slice(0, 77)}...` : command;
+    // No signal on the queue here: an exec aborted while queued still resolves, as an "aborted" result.
+    return this.withChannel(undefined, () =>
+      runExec(this.target.name, label, options, (sink) => this.startExec(command, options, sink)),
+    );
+  }
+
+  writeFile(path: string, data: string | Buffer, mode: number, signal?: AbortSignal): Promise<void> {
+    return this.withChannel(signal, () => this.withSftp((sftp) => sftpWrite(sftp, path, data, mode)));
+  }
+
+  uploadFile(localPath: string, remotePath: string, mode: number, signal?: AbortSignal): Promise<void> {
+    return this.withChannel(signal, () => this.withSftp((sftp) => sftpUpload(sftp, localPath, remotePath, mode, signal)));
+  }
+
+  /** Ends the connection (and refuses new work when `final`). */
+  async close(final = true): Promise<void> {
+    this.closed = final;
+    clearTimeout(this.idleTimer);
+    const pending = this.client;
+    this.client = undefined;
+    if (!pending) return;
+    const client = await pending.catch(() => undefined);
+    if (!client) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1000);
+      client.once("close", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      client.end();
+    });
+  }
+
+  private withChannel<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+    clearTimeout(this.idleTimer);
+    return this.channels.add(work, signal ? { signal } : {}) as Promise<T>;
+  }
+
+  private armIdleClose(): void {
+    clearTimeout(this.idleTimer);
+    if (!this.client || this.settings.idleMs <= 0) return;
+    this.idleTimer = setTimeout(() => {
+      if (this.channels.pending === 0 && this.channels.size === 0) void this.close(false);
+    }, this.settings.idleMs);
+    this.idleTimer.unref();
+  }
+
+  private async startExec(command: string, options: ExecOptions, sink: ExecSink): Promise<ExecHandle> {
+    const client = await this.connection();
+    const marker = new PidMarker();
+    const channel = await new Promise<ClientChannel>((resolve, reject) => {
+      client.exec(marker.wrap(command), (err, stream) => (err ? reject(asFleetError(err, this.target.name)) : resolve(stream)));
+    });
+    let exited = false;
+    channel.on("data", (chunk: Buffer) => sink.stdout(chunk));
+    channel.stderr.on("data", (chunk: Buffer) => {
+      const rest = marker.take(chunk);
+      if (rest.length) sink.stderr(rest);
+    });
+    channel.on("exit", (code: number | null, signal?: string) => {
+      exited = true;
+      sink.exit(code ?? null, signal ?? null);
+    });
+    channel.on("close", () => {
+      if (!exited) sink.fail(new FleetError("disconnected", `Connection to ${this.target.name} dropped while the command ran`, this.target.name));
+    });
+    if (options.stdin !== undefined) channel.end(options.stdin);
+    else channel.end();
+    return {
+      kill: async () => {
+        const pid = await marker.pid(1000);
+        // Security: pid is digits parsed from our own marker line, never text from the command.
+        if (pid) await this.killGroup(client, pid);
+        channel.close();
+      },
+    };
+  }
+
+  /** TERM, then KILL, the command's whole process group, over a channel of its own. */
+  private killGroup(client: Client, pid: number): Promise<void> {
+    const script = `kill -TERM -- -${pid} 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- -${pid} 2>/dev/null || exit 0; sleep 0.1; done; kill -KILL -- -${pid} 2>/dev/null; exit 0`;
+    return new Promise((resolve) => {
+      client.exec(script, (err, stream) => {
+        if (err) return resolve();
+        stream.on("close", () => resolve()).resume();
+        stream.stderr.resume();
+      });
+    });
+  }
+
+  private async withSftp<T>(work: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
+    const client = await this.connection();
+    const sftp = await new Promise<SFTPWrapper>((resolve, reject) =>
+      client.sftp((err, s) => (err ? reject(asFleetError(err, this.target.name)) : resolve(s))),
+    );
+    try {
+      return await work(sftp);
+    } finally {
+      sftp.end();
+    }
+  }
+}

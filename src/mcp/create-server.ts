@@ -1,0 +1,26 @@
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { ZodRawShape } from "zod";
+import type { Deps } from "../deps.js";
+import { registerTool, type ToolDef } from "./tool.js";
+import { allTools } from "./tools/index.js";
+
+/** The package version, reported to clients in `initialize`. */
+export const SERVER_VERSION = "0.1.0";
+
+/**
+ * Builds the MCP server around its dependencies; the transport is the caller's business
+ * (stdio in src/server.ts, an in-memory pair in tests). Tools disabled by `policy.disabled_tools`
+ * are not registered at all, so a client never sees them.
+ */
+export function createServer(deps: Deps, shutdown: AbortSignal = new AbortController().signal): McpServer {
+  const server = new McpServer(
+    { name: "picoclaw-fleet", version: SERVER_VERSION },
+    { capabilities: { tools: {}, logging: {} } },
+  );
+  const disabled = new Set(deps.config.policy.disabled_tools);
+  // The list mixes tools of different schemas; each was type-checked by defineTool in its own file.
+  for (const tool of allTools as unknown as ToolDef<ZodRawShape, ZodRawShape>[]) {
+    if (!disabled.has(tool.name)) registerTool(server, deps, tool, shutdown);
+  }
+  return server;
+}

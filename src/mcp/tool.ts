@@ -1,0 +1,106 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import type { Deps } from "../deps.js";
+
+/** All four MCP annotations, always set explicitly (CONTRACT.md). */
+export interface Annotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+/** What a tool handler gets besides its arguments: plain callbacks and a signal, no MCP objects. */
+export interface ToolContext {
+  deps: Deps;
+  /** Fires when the client cancels the request (notifications/cancelled) or the server shuts down. */
+  signal: AbortSignal;
+  /** Sends notifications/progress when the client gave a progress token; a no-op otherwise. */
+  progress: (progress: number, total?: number, message?: string) => void;
+}
+
+/** A tool failure that the client should see as `isError: true` with this message. */
+export class ToolError extends Error {
+  override name = "ToolError";
+}
+
+/** One tool: schema, annotations and a handler that translates to an operation call. */
+export interface ToolDef<I extends z.ZodRawShape, O extends z.ZodRawShape> {
+  name: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: Annotations;
+  run(args: z.infer<z.ZodObject<I>>, ctx: ToolContext): Promise<z.infer<z.ZodObject<O>>>;
+}
+
+/** Keeps the generic parameters of a tool definition checked at its own file. */
+export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(def: ToolDef<I, O>): ToolDef<I, O> {
+  return def;
+}
+
+/** The JSON both as structuredContent and as a text block, as the contract asks. */
+export function toolResult(value: object): CallToolResult {
+  return {
+    structuredContent: value as Record<string, unknown>,
+    content: [{ type: "text", text: JSON.stringify(value, null, 2) }],
+  };
+}
+
+/** An error result whose message says what to do next. */
+export function toolErrorResult(message: string): CallToolResult {
+  return { isError: true, content: [{ type: "text", text: message }] };
+}
+
+/** Registers one tool on the server, wiring progress, cancellation and error translation. */
+export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
+  server: McpServer,
+  deps: Deps,
+  def: ToolDef<I, O>,
+  shutdown: AbortSignal,
+): void {
+  server.registerTool(
+    def.name,
+    {
+      title: def.title,
+      description: def.description,
+      inputSchema: def.input,
+      outputSchema: def.output,
+      annotations: { title: def.title, ...def.annotations },
+    },
+    (async (args: z.infer<z.ZodObject<I>>, extra: ExtraLike) => {
+      const token = extra._meta?.progressToken;
+      const progress: ToolContext["progress"] = (value, total, message) => {
+        if (token === undefined) return;
+        extra
+          .sendNotification({
+            method: "notifications/progress",
+            params: { progressToken: token, progress: value, total, message },
+          })
+          .catch((err: unknown) => deps.logger.debug({ err: String(err) }, "progress notification not sent"));
+      };
+      const signal = AbortSignal.any([extra.signal, shutdown]);
+      const started = Date.now();
+      try {
+        const out = await def.run(args, { deps, signal, progress });
+        deps.logger.debug({ tool: def.name, ms: Date.now() - started }, "tool done");
+        return toolResult(out);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        if (!(err instanceof ToolError)) deps.logger.error({ tool: def.name, err: message }, "tool failed");
+        return toolErrorResult(message);
+      }
+    }) as never,
+  );
+}
+
+interface ExtraLike {
+  signal: AbortSignal;
+  _meta?: { progressToken?: string | number };
+  sendNotification: (n: {
+    method: "notifications/progress";
+    params: { progressToken: string | number; progress: number; total?: number; message?: string };
+  }) => Promise<void>;
+}

@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { fleetStatus } from "../../operations/status.js";
+import { defineTool } from "../tool.js";
+import { hostNames, labelList } from "./shared-schemas.js";
+
+const hostRow = z.object({
+  name: z.string(),
+  host: z.string().describe("user@address:port, or localhost for the local host"),
+  transport: z.enum(["ssh", "local"]),
+  labels: z.array(z.string()),
+  reachable: z.boolean(),
+  latency_ms: z.number().nullable().describe("Round trip of the probe, connection included when it was opened by this call"),
+  arch: z.string().nullable(),
+  picoclaw: z.object({ installed: z.boolean(), version: z.string().nullable(), path: z.string().nullable() }),
+  load: z.object({
+    load1: z.number().nullable(),
+    cpus: z.number().nullable(),
+    mem_available_mb: z.number().nullable(),
+    disk_free_mb: z.number().nullable(),
+    temp_c: z.number().nullable(),
+  }),
+  error: z.string().optional().describe("Why the host could not be probed, kind first (refused, connect_timeout, auth, host_key, ...)"),
+  warning: z.string().optional(),
+});
+
+/** `fleet_status`: one probe per host, in parallel, every host a row. */
+export const fleetStatusTool = defineTool({
+  name: "fleet_status",
+  title: "Fleet status",
+  description:
+    "Probe fleet hosts over SSH in parallel: reachability, latency, CPU architecture, whether PicoClaw is installed (and its version), load, free memory and disk, temperature. One row per host; an unreachable host is a row with `error`, never a failure of the call. Use it before dispatching to see which hosts are ready.",
+  input: {
+    hosts: hostNames.optional().describe("Host names from the config; default: every host"),
+    labels: labelList.optional().describe("Only hosts carrying all of these labels"),
+  },
+  output: {
+    hosts: z.array(hostRow),
+    summary: z.object({ total: z.number().int(), reachable: z.number().int(), installed: z.number().int(), duration_ms: z.number() }),
+  },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async run(args, ctx) {
+    const status = await fleetStatus(ctx.deps, { hosts: args.hosts, labels: args.labels }, {
+      signal: ctx.signal,
+      onHost: (row, done, total) => ctx.progress(done, total, `${row.name}: ${row.reachable ? "ok" : "unreachable"}`),
+    });
+    return status;
+  },
+});

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+import { pathToFileURL } from "node:url";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { ConfigError } from "./config/load.js";
+import { createServer } from "./mcp/create-server.js";
+import { openRuntime } from "./runtime.js";
+
+/** Longest a shutdown may take before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 1500;
+
+/**
+ * The stdio MCP server: config -> createServer(deps) -> StdioServerTransport. stdout carries only
+ * JSON-RPC; logs go to stderr. Ends cleanly (every SSH connection closed, within 2 s) when stdin
+ * ends or closes, or on SIGTERM / SIGINT.
+ */
+export async function serve(options: { config?: string } = {}): Promise<void> {
+  let runtime;
+  try {
+    runtime = await openRuntime(options);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const { logger, fleet } = runtime;
+  const shutdown = new AbortController();
+  const server = createServer(runtime, shutdown.signal);
+  const transport = new StdioServerTransport();
+  let stopping = false;
+  const stop = async (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ why }, "shutting down");
+    shutdown.abort(new Error(`server shutting down (${why})`));
+    const force = setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS + 300);
+    force.unref();
+    await Promise.race([fleet.close(), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
+    await server.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.stdin.on("end", () => void stop("stdin ended"));
+  process.stdin.on("close", () => void stop("stdin closed"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+  await server.connect(transport);
+  logger.info({ config: runtime.configPath, hosts: runtime.config.hosts.length }, "picoclaw-fleet MCP server ready on stdio");
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const i = process.argv.indexOf("--config");
+  await serve(i > 0 ? { config: process.argv[i + 1]! } : {});
+}
