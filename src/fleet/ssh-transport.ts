@@ -115,21 +115,20 @@ export class SshTransport implements HostTransport {
   private async startExec(command: string, options: ExecOptions, sink: ExecSink): Promise<ExecHandle> {
     const client = await this.connection();
     const marker = new PidMarker();
-    const channel = await new Promise<ClientChannel>((resolve, reject) => {
-      client.exec(marker.wrap(command), (err, stream) => (err ? reject(asFleetError(err, this.target.name)) : resolve(stream)));
-    });
-    let exited = false;
+    const channel = await this.openChannel<ClientChannel>((cb) => client.exec(marker.wrap(command), cb));
+    // ssh2 reports the exit status before the last output is delivered: remember it, finish on close.
+    let exit: { code: number | null; signal: string | null } | undefined;
     channel.on("data", (chunk: Buffer) => sink.stdout(chunk));
     channel.stderr.on("data", (chunk: Buffer) => {
       const rest = marker.take(chunk);
       if (rest.length) sink.stderr(rest);
     });
     channel.on("exit", (code: number | null, signal?: string) => {
-      exited = true;
-      sink.exit(code ?? null, signal ?? null);
+      exit = { code: code ?? null, signal: signal ?? null };
     });
     channel.on("close", () => {
-      if (!exited) sink.fail(new FleetError("disconnected", `Connection to ${this.target.name} dropped while the command ran`, this.target.name));
+      if (exit) sink.exit(exit.code, exit.signal);
+      else sink.fail(new FleetError("disconnected", `Connection to ${this.target.name} dropped while the command ran`, this.target.name));
     });
     if (options.stdin !== undefined) channel.end(options.stdin);
     else channel.end();
@@ -155,11 +154,24 @@ export class SshTransport implements HostTransport {
     });
   }
 
+  /**
+   * Opens a channel, waiting out sshd's MaxSessions: sshd counts a closed session until it has
+   * reaped its process, so a refusal right after a close is retried with backoff, not reported.
+   */
+  private async openChannel<T>(open: (cb: (err: Error | undefined, channel: T) => void) => void): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await new Promise<T>((resolve, reject) => open((err, channel) => (err ? reject(err) : resolve(channel))));
+      } catch (err) {
+        if (!/open failed/i.test((err as Error).message) || attempt >= 30) throw asFleetError(err, this.target.name);
+        await new Promise((r) => setTimeout(r, Math.min(20 * 2 ** attempt, 500)));
+      }
+    }
+  }
+
   private async withSftp<T>(work: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
     const client = await this.connection();
-    const sftp = await new Promise<SFTPWrapper>((resolve, reject) =>
-      client.sftp((err, s) => (err ? reject(asFleetError(err, this.target.name)) : resolve(s))),
-    );
+    const sftp = await this.openChannel<SFTPWrapper>((cb) => client.sftp(cb));
     try {
       return await work(sftp);
     } finally {
