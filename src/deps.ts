@@ -1,6 +1,7 @@
 import type { FleetConfig } from "./config/schema.js";
 import type { Fleet } from "./fleet/fleet.js";
 import type { Logger } from "./log.js";
+import type { TaskService } from "./tasks/task-service.js";
 
 /**
  * What every operation needs, passed in rather than held in module globals, so a test builds a
@@ -12,4 +13,6 @@ export interface Deps {
   configPath: string;
   fleet: Fleet;
   logger: Logger;
+  /** Runs and follows PicoClaw tasks (remote task directories and the local journal). */
+  tasks: TaskService;
 }

@@ -1,8 +1,8 @@
 import { loadConfig, type LoadedConfig } from "./config/load.js";
 import type { FleetConfig } from "./config/schema.js";
 import type { Deps } from "./deps.js";
-import { Fleet } from "./fleet/fleet.js";
 import { createLogger } from "./log.js";
+import { buildDeps } from "./wire.js";
 
 /** The values of every env var the config names as a secret, for scrubbing logs and results. */
 export function secretValues(config: FleetConfig, env: NodeJS.ProcessEnv = process.env): string[] {
@@ -25,6 +25,5 @@ export async function openRuntime(options: { config?: string; logLevel?: string 
   if (loaded.created) {
     logger.warn({ path: loaded.path }, `no config found: wrote a template with the "local" host to ${loaded.path}; add SSH hosts there`);
   }
-  const fleet = new Fleet(config, logger);
-  return { config, configPath: loaded.path, fleet, logger, loaded };
+  return { ...buildDeps(config, loaded.path, logger), loaded };
 }

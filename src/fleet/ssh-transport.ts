@@ -115,21 +115,30 @@ export class SshTransport implements HostTransport {
   private async startExec(command: string, options: ExecOptions, sink: ExecSink): Promise<ExecHandle> {
     const client = await this.connection();
     const marker = new PidMarker();
-    const channel = await this.openChannel<ClientChannel>((cb) => client.exec(marker.wrap(command), cb));
-    // ssh2 reports the exit status before the last output is delivered: remember it, finish on close.
-    let exit: { code: number | null; signal: string | null } | undefined;
-    channel.on("data", (chunk: Buffer) => sink.stdout(chunk));
-    channel.stderr.on("data", (chunk: Buffer) => {
-      const rest = marker.take(chunk);
-      if (rest.length) sink.stderr(rest);
-    });
-    channel.on("exit", (code: number | null, signal?: string) => {
-      exit = { code: code ?? null, signal: signal ?? null };
-    });
-    channel.on("close", () => {
-      if (exit) sink.exit(exit.code, exit.signal);
-      else sink.fail(new FleetError("disconnected", `Connection to ${this.target.name} dropped while the command ran`, this.target.name));
-    });
+    // Listeners go on inside ssh2's callback: a fast command's exit status can arrive in the same
+    // read as the channel confirmation, and would be missed one microtask later.
+    const attach = (channel: ClientChannel) => {
+      // ssh2 reports the exit status before the last output is delivered: remember it, finish on close.
+      let exit: { code: number | null; signal: string | null } | undefined;
+      channel.on("data", (chunk: Buffer) => sink.stdout(chunk));
+      channel.stderr.on("data", (chunk: Buffer) => {
+        const rest = marker.take(chunk);
+        if (rest.length) sink.stderr(rest);
+      });
+      channel.on("exit", (code: number | null, signal?: string) => {
+        exit = { code: code ?? null, signal: signal ?? null };
+      });
+      channel.on("close", () => {
+        if (exit) sink.exit(exit.code, exit.signal);
+        else sink.fail(new FleetError("disconnected", `Connection to ${this.target.name} dropped while the command ran`, this.target.name));
+      });
+    };
+    const channel = await this.openChannel<ClientChannel>((cb) =>
+      client.exec(marker.wrap(command), (err, ch) => {
+        if (!err) attach(ch);
+        cb(err, ch);
+      }),
+    );
     if (options.stdin !== undefined) channel.end(options.stdin);
     else channel.end();
     return {
@@ -144,7 +153,7 @@ export class SshTransport implements HostTransport {
 
   /** TERM, then KILL, the command's whole process group, over a channel of its own. */
   private killGroup(client: Client, pid: number): Promise<void> {
-    const script = `kill -TERM -- -${pid} 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- -${pid} 2>/dev/null || exit 0; sleep 0.1; done; kill -KILL -- -${pid} 2>/dev/null; exit 0`;
+    const script = `kill -TERM -${pid} 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 -${pid} 2>/dev/null || exit 0; sleep 0.1; done; kill -KILL -${pid} 2>/dev/null; exit 0`;
     return new Promise((resolve) => {
       client.exec(script, (err, stream) => {
         if (err) return resolve();

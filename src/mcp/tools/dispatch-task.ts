@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { dispatch } from "../../operations/dispatch.js";
+import { defineTool } from "../tool.js";
+import { hostResult, labelList, runOptions, taskText } from "./shared-schemas.js";
+
+/** `dispatch_task`: one PicoClaw task on one host, bounded by a timeout that kills. */
+export const dispatchTaskTool = defineTool({
+  name: "dispatch_task",
+  title: "Dispatch a task",
+  description:
+    "Run one PicoClaw task (`picoclaw agent -m TASK`) on one fleet host and return its reply. The host is a name from the config, or \"auto\" (default): the least-loaded reachable host with PicoClaw, optionally among hosts with `labels`. PicoClaw is deployed first when missing (deploy: true). At timeout_s the task and everything it started are killed (status timed_out). Work longer than wait_s returns status running with a task_id: follow it with task_status / task_logs.",
+  input: {
+    task: taskText,
+    host: z.string().min(1).max(255).optional().describe('A host name from the config, or "auto" (default)'),
+    labels: labelList.optional().describe('With host "auto": only hosts carrying all these labels'),
+    ...runOptions,
+    deploy: z.boolean().optional().describe("Deploy PicoClaw first when it is missing (default true)"),
+    session: z.string().min(1).max(128).optional().describe("PicoClaw session key (--session), to continue a conversation"),
+    model: z.string().min(1).max(128).optional().describe("PicoClaw model name (--model) for this task"),
+  },
+  output: hostResult.shape,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+  run: (args, ctx) => dispatch(ctx.deps, args, ctx),
+});

@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { fanout } from "../../operations/fanout.js";
+import { defineTool } from "../tool.js";
+import { hostName, hostNames, hostResult, labelList, runOptions, taskText } from "./shared-schemas.js";
+
+/** `fanout`: one task (or one per host) over many hosts in parallel, every host a row. */
+export const fanoutTool = defineTool({
+  name: "fanout",
+  title: "Fan a task out",
+  description:
+    "Run the same PicoClaw task on many hosts in parallel (all hosts, `hosts`, or hosts with all `labels`), or a different task per host (`tasks`). Every host is a row of `results`; an unreachable or failing host never fails the call. Progress is reported as each host finishes. Rows still running after wait_s come back as status running with task_ids (follow with task_status).",
+  input: {
+    task: taskText.optional().describe("The instruction for every selected host (or use tasks)"),
+    hosts: hostNames.optional().describe("Host names; default: every host"),
+    labels: labelList.optional().describe("Only hosts carrying all these labels"),
+    tasks: z.array(z.object({ host: hostName, task: taskText })).min(1).max(1000).optional().describe("One task per host instead of `task`"),
+    concurrency: z.number().int().min(1).max(1024).optional().describe("Hosts worked on at once (default: config defaults.concurrency, 32)"),
+    ...runOptions,
+    deploy: z.boolean().optional().describe("Deploy PicoClaw first where it is missing (default true)"),
+  },
+  output: {
+    results: z.array(hostResult),
+    summary: z.object({
+      total: z.number().int(),
+      succeeded: z.number().int(),
+      failed: z.number().int(),
+      timed_out: z.number().int(),
+      unreachable: z.number().int(),
+      cancelled: z.number().int(),
+      running: z.number().int(),
+      duration_ms: z.number(),
+    }),
+  },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+  run: (args, ctx) => fanout(ctx.deps, args, ctx),
+});

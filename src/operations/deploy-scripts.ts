@@ -1,0 +1,69 @@
+import { commandLine } from "../fleet/shell.js";
+
+/** Where an archive is uploaded before it is unpacked. */
+export const STAGING_DIR = "~/.picoclaw-fleet/staging";
+
+/**
+ * Unpacks the uploaded asset into a fresh temporary directory beside the binary's final place and
+ * checks that it runs here (right arch, not truncated), touching nothing live. Prints the temp dir.
+ * Security: paths arrive as arguments, never spliced into the script.
+ */
+const UNPACK = `set -e
+S="$HOME/\${1#\\~/}"; FORMAT=$2; B="$HOME/.local/bin"
+mkdir -p "$B"; W=$(mktemp -d "$B/.picoclaw-install.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+if [ "$FORMAT" = tar.gz ]; then tar -xzf "$S" -C "$W"; else cp "$S" "$W/picoclaw"; fi
+rm -f "$S"
+[ -f "$W/picoclaw" ] || { echo "the archive holds no picoclaw binary at its root" >&2; exit 3; }
+chmod 755 "$W/picoclaw"; [ -f "$W/picoclaw-launcher" ] && chmod 755 "$W/picoclaw-launcher"
+"$W/picoclaw" version </dev/null >/dev/null 2>"$W/.err" || { echo "the new binary does not run on this host: $(head -c 300 "$W/.err")" >&2; exit 4; }
+trap - EXIT; printf '%s\\n' "$W"`;
+
+/**
+ * Moves the checked binaries into place with rename(2) (atomic: a half-copied binary never
+ * replaces a working one), runs onboard on every deploy with stdin closed (v0.2.3+ migrate an
+ * older config's schema there; versions that ask "Overwrite? (y/n)" get no answer and keep the
+ * config), and prints the files deploy must edit.
+ */
+const COMMIT = `set -e
+W=$1; B="$HOME/.local/bin"
+case "$W" in "$B"/.picoclaw-install.*) ;; *) echo "refusing odd staging dir" >&2; exit 2;; esac
+mv -f "$W/picoclaw" "$B/picoclaw"
+[ -f "$W/picoclaw-launcher" ] && mv -f "$W/picoclaw-launcher" "$B/picoclaw-launcher"
+rm -rf "$W"
+C="$HOME/.picoclaw/config.json"; ON=0
+"$B/picoclaw" onboard </dev/null >/dev/null 2>&1 && [ -f "$C" ] && ON=1
+printf '\\036home %s\\n\\036onboarded %s\\n\\036version\\n' "$HOME" "$ON"
+"$B/picoclaw" version </dev/null 2>/dev/null | base64
+printf '\\036config\\n'; [ -f "$C" ] && base64 < "$C"
+printf '\\036security\\n'; [ -f "$HOME/.picoclaw/.security.yml" ] && base64 < "$HOME/.picoclaw/.security.yml"
+printf '\\036end\\n'`;
+
+/** Removes a temporary install directory (a cancelled deploy leaves the host as it was). */
+const ABANDON = `case "$1" in "$HOME"/.local/bin/.picoclaw-install.*) rm -rf "$1";; esac; rm -f "$HOME/\${2#\\~/}"`;
+
+export const unpackCommand = (staged: string, format: string) => `sh -c ${commandLine([UNPACK, "unpack", staged, format])}`;
+export const commitCommand = (workDir: string) => `sh -c ${commandLine([COMMIT, "commit", workDir])}`;
+export const abandonCommand = (workDir: string, staged: string) => `sh -c ${commandLine([ABANDON, "abandon", workDir, staged])}`;
+
+/** The sections COMMIT printed, decoded. */
+export interface CommitOutput {
+  home: string;
+  onboarded: boolean;
+  versionText: string;
+  configJson: string;
+  securityYaml: string;
+}
+
+export function parseCommit(stdout: string): CommitOutput | null {
+  const sections = new Map<string, string>();
+  for (const part of stdout.split("\u001e").slice(1)) {
+    const nl = part.indexOf("\n");
+    const head = part.slice(0, nl < 0 ? undefined : nl);
+    const [key, ...rest] = head.split(" ");
+    sections.set(key!, rest.length ? rest.join(" ") : part.slice(nl + 1));
+  }
+  if (!sections.has("end")) return null;
+  const b64 = (k: string) => Buffer.from(sections.get(k) ?? "", "base64").toString("utf8");
+  return { home: sections.get("home") ?? "", onboarded: sections.get("onboarded") === "1", versionText: b64("version"), configJson: b64("config"), securityYaml: b64("security") };
+}

@@ -1,0 +1,114 @@
+import { randomBytes } from "node:crypto";
+import type { Arch } from "../config/schema.js";
+import type { Deps } from "../deps.js";
+import type { HostTransport } from "../fleet/types.js";
+import { fetchAsset } from "../picoclaw/download.js";
+import { resolveRelease } from "../picoclaw/release.js";
+import { buildRemoteConfig } from "../picoclaw/remote-config.js";
+import { parseVersionOutput } from "../picoclaw/version.js";
+import { abandonCommand, commitCommand, parseCommit, STAGING_DIR, unpackCommand } from "./deploy-scripts.js";
+import type { OperationContext } from "./dispatch.js";
+import { probeHost } from "./status.js";
+
+/** What `deploy_host` reports for one host. */
+export interface DeployResult {
+  host: string;
+  version: string;
+  arch: string;
+  asset: string;
+  sha256: string;
+  path: string;
+  onboarded: boolean;
+  action: "installed" | "upgraded" | "unchanged";
+  duration_ms: number;
+  warning?: string;
+}
+
+export interface DeployInput {
+  host: string;
+  version?: string | undefined;
+  force?: boolean | undefined;
+}
+
+/** Providers that run without an API key (a local Ollama, a LAN vLLM). */
+const KEYLESS = new Set(["ollama", "vllm", "lmstudio", "llamacpp"]);
+const STEPS = ["resolve", "download", "verify", "upload", "install", "onboard"] as const;
+
+/**
+ * The API key deploy writes to hosts, read once. Throws before any host is touched when the
+ * provider needs a key and its env var is missing.
+ */
+export function apiKeyFor(deps: Deps): string {
+  const { provider, api_key_env: env } = deps.config.defaults;
+  const key = env ? process.env[env] : undefined;
+  if (key) return key;
+  if (KEYLESS.has(provider) || !env) return "";
+  throw new Error(`${env} is not set: PicoClaw on the hosts needs the ${provider} API key. Export ${env} in the server's environment (mcp.json "env"), or set defaults.api_key_env`);
+}
+
+async function mustExec(t: HostTransport, host: string, step: string, command: string, signal?: AbortSignal): Promise<string> {
+  const res = await t.exec(command, { timeoutMs: 120_000, ...(signal ? { signal } : {}), maxOutputBytes: 4 * 1024 * 1024 });
+  if (res.failure) throw new Error(`Deploy to ${host} failed at ${step}: ${res.failure.message}`);
+  if (res.exitCode !== 0) throw new Error(`Deploy to ${host} failed at ${step} (exit ${res.exitCode}): ${res.stderr.trim() || res.stdout.trim()}`);
+  return res.stdout;
+}
+
+/**
+ * `deploy_host`: installs (or upgrades) PicoClaw on one host from a verified release archive that
+ * was downloaded once for every host of that arch, uploaded over SFTP (hosts need no internet),
+ * unpacked and test-run aside, renamed into place atomically, onboarded with stdin closed, and given
+ * its API key in 0600 files written over SFTP: never in argv, never logged.
+ */
+export async function deployHost(deps: Deps, input: DeployInput, ctx: OperationContext = {}): Promise<DeployResult> {
+  const started = Date.now();
+  const host = deps.fleet.host(input.host);
+  const apiKey = apiKeyFor(deps);
+  const step = (s: (typeof STEPS)[number], note = "") => ctx.progress?.(STEPS.indexOf(s) + 1, STEPS.length, `${host.name}: ${s}${note ? ` ${note}` : ""}`);
+  const signal = ctx.signal;
+
+  step("resolve");
+  const probe = await probeHost(deps, host, signal);
+  if (!probe.reachable) throw new Error(`Cannot deploy to ${host.name}: ${probe.error}`);
+  const arch = (probe.arch && ["amd64", "arm64", "riscv64", "armv7", "armv6"].includes(probe.arch) ? probe.arch : host.arch) as Arch | undefined;
+  if (!arch) throw new Error(`Cannot deploy to ${host.name}: unknown architecture ${probe.arch ?? "(uname -m gave nothing)"}; set "arch" for it`);
+  const release = await resolveRelease({ repo: deps.config.release.repo, apiUrl: deps.config.release.api_url }, input.version ?? deps.config.release.version, arch, signal);
+  const base = { host: host.name, version: release.version, arch, asset: release.asset, sha256: release.sha256, ...(probe.warning ? { warning: probe.warning } : {}) };
+  if (probe.picoclaw.installed && probe.picoclaw.version === release.version && !input.force) {
+    return { ...base, path: probe.picoclaw.path ?? "", onboarded: false, action: "unchanged", duration_ms: Date.now() - started };
+  }
+
+  step("download", release.asset);
+  const local = await fetchAsset(release, deps.config.release.cache_dir, signal);
+  step("verify", `sha256 ${release.sha256.slice(0, 12)}…`);
+
+  const t = deps.fleet.transport(host.name);
+  const staged = `${STAGING_DIR}/${randomBytes(4).toString("hex")}-${release.asset}`;
+  step("upload");
+  await t.uploadFile(local.path, staged, 0o600, signal);
+  step("install");
+  const workDir = (await mustExec(t, host.name, "install", unpackCommand(staged, release.format), signal)).trim();
+  if (signal?.aborted) {
+    await t.exec(abandonCommand(workDir, staged));
+    throw new Error(`Deploy to ${host.name} cancelled before anything was replaced`);
+  }
+  step("onboard");
+  const commit = parseCommit(await mustExec(t, host.name, "onboard", commitCommand(workDir)));
+  if (!commit) throw new Error(`Deploy to ${host.name} failed at onboard: the host's answer was cut short`);
+  const installed = parseVersionOutput(commit.versionText)?.version ?? release.version;
+  const files = buildRemoteConfig({ version: installed, provider: deps.config.defaults.provider, model: deps.config.defaults.model, apiBase: deps.config.defaults.api_base, apiKey, configJson: commit.configJson, securityYaml: commit.securityYaml });
+  // Security: the key goes through SFTP into files created 0600; it never appears in a command line.
+  // The key file first: a task starting in between must not see a model selected without its key.
+  if (files.securityYaml !== null) await t.writeFile("~/.picoclaw/.security.yml", files.securityYaml, 0o600);
+  await t.writeFile("~/.picoclaw/config.json", files.configJson, 0o600);
+  const env = deps.config.defaults.api_key_env;
+  if (env && apiKey) await t.writeFile("~/.picoclaw/.env", `${env}=${apiKey}\n`, 0o600);
+  deps.logger.info({ host: host.name, version: installed, asset: release.asset }, "deployed");
+  return {
+    ...base,
+    version: installed,
+    path: `${commit.home}/.local/bin/picoclaw`,
+    onboarded: commit.onboarded,
+    action: probe.picoclaw.installed ? "upgraded" : "installed",
+    duration_ms: Date.now() - started,
+  };
+}

@@ -1,0 +1,61 @@
+/** A task directory's state as the host printed it (see remote-scripts EMIT). */
+export interface TaskFrame {
+  state: "done" | "running" | "missing" | "gone";
+  exitCode: number | null;
+  timedOut: boolean;
+  cancelled: boolean;
+  startedAt: number | null;
+  endedAt: number | null;
+  stdout: string;
+  stderr: string;
+  /** Bytes the task wrote, per stream, before any cap. */
+  bytes: { out: number; err: number };
+  truncated: boolean;
+}
+
+const MARK = "\u001epcf";
+
+/**
+ * Parses what the runner or `collect` printed. Output travels as base64, so binary bytes and
+ * invalid UTF-8 survive the trip; they are decoded here (invalid sequences become U+FFFD).
+ * Returns null when no frame is present (the channel broke before the runner printed).
+ */
+export function parseFrame(text: string): TaskFrame | null {
+  const start = text.indexOf(MARK);
+  if (start < 0) return null;
+  const sections = text.slice(start).split(MARK).slice(1);
+  const head = sections[0]!.trim();
+  if (head === "missing" || head === "gone") return { ...empty(), state: head };
+  if (!head.startsWith("state=")) return null;
+  const f = empty();
+  const kv = Object.fromEntries(head.split(/\s+/).map((p) => p.split("=") as [string, string]));
+  f.state = kv.state === "done" ? "done" : "running";
+  f.exitCode = kv.exit !== undefined && kv.exit !== "" ? Number(kv.exit) : null;
+  f.timedOut = kv.timed_out === "1";
+  f.cancelled = kv.cancelled === "1";
+  f.startedAt = kv.started ? Number(kv.started) : null;
+  f.endedAt = kv.ended ? Number(kv.ended) : null;
+  const parts: Record<"out" | "err", { head: Buffer; tail?: Buffer }> = { out: { head: Buffer.alloc(0) }, err: { head: Buffer.alloc(0) } };
+  let ended = false;
+  for (const section of sections.slice(1)) {
+    const nl = section.indexOf("\n");
+    const [stream, total, which] = section.slice(0, nl < 0 ? undefined : nl).trim().split(" ");
+    if (stream === "end") ended = true;
+    if (stream !== "out" && stream !== "err") continue;
+    const bytes = Buffer.from(nl < 0 ? "" : section.slice(nl + 1), "base64");
+    f.bytes[stream] = Number(total);
+    if (which === "tail") parts[stream].tail = bytes;
+    else parts[stream].head = bytes;
+  }
+  if (!ended) return null;
+  const join = (p: { head: Buffer; tail?: Buffer }, total: number) =>
+    p.tail ? `${p.head.toString("utf8")}\n[… ${total - p.head.length - p.tail.length} bytes dropped …]\n${p.tail.toString("utf8")}` : p.head.toString("utf8");
+  f.stdout = join(parts.out, f.bytes.out);
+  f.stderr = join(parts.err, f.bytes.err);
+  f.truncated = Boolean(parts.out.tail || parts.err.tail);
+  return f;
+}
+
+function empty(): TaskFrame {
+  return { state: "running", exitCode: null, timedOut: false, cancelled: false, startedAt: null, endedAt: null, stdout: "", stderr: "", bytes: { out: 0, err: 0 }, truncated: false };
+}

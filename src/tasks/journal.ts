@@ -1,0 +1,89 @@
+import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { expandHome } from "../config/paths.js";
+import type { HostResult, TaskStatus } from "./host-result.js";
+
+/** What the journal knows of one task. */
+export interface TaskRecord {
+  task_id: string;
+  host: string;
+  task: string;
+  started_at: string;
+  timeout_s: number;
+  status: TaskStatus;
+  /** Tear PicoClaw down from the host once the result is in. */
+  teardown: boolean;
+  result?: HostResult;
+}
+
+type Line = { op: "start"; record: TaskRecord } | { op: "finish"; result: HostResult };
+
+/**
+ * The small local journal that lets `task_status`, `task_logs`, `task_list` and `task_kill` find
+ * tasks after a restart of this server: one JSON line per event, appended with O_APPEND (a line
+ * is written whole or not at all, so a SIGKILL leaves it consistent), folded on load. Mode 0600:
+ * tasks may say things about the user's machines.
+ */
+export class TaskJournal {
+  private records: Map<string, TaskRecord> | undefined;
+  private readonly file: string;
+
+  constructor(path: string) {
+    this.file = expandHome(path);
+  }
+
+  /** Records a task that is about to be launched. */
+  start(record: TaskRecord): void {
+    this.load().set(record.task_id, record);
+    this.append({ op: "start", record });
+  }
+
+  /** Records a final result (ignored for a task already final: the first outcome wins). */
+  finish(result: HostResult): void {
+    const record = this.load().get(result.task_id);
+    if (record?.result) return;
+    if (record) Object.assign(record, { status: result.status, result });
+    this.append({ op: "finish", result });
+  }
+
+  get(taskId: string): TaskRecord | undefined {
+    return this.load().get(taskId);
+  }
+
+  /** Every task, newest first. */
+  list(): TaskRecord[] {
+    return [...this.load().values()].sort((a, b) => b.started_at.localeCompare(a.started_at));
+  }
+
+  private append(line: Line): void {
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+    appendFileSync(this.file, `${JSON.stringify(line)}\n`, { mode: 0o600 });
+  }
+
+  private load(): Map<string, TaskRecord> {
+    if (this.records) return this.records;
+    const records = new Map<string, TaskRecord>();
+    let text = "";
+    try {
+      text = readFileSync(this.file, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    for (const raw of text.split("\n")) {
+      if (!raw.trim()) continue;
+      let line: Line;
+      try {
+        line = JSON.parse(raw) as Line;
+      } catch {
+        continue; // a torn last line from a crash: everything before it still counts
+      }
+      if (line.op === "start") records.set(line.record.task_id, line.record);
+      else {
+        const record = records.get(line.result.task_id);
+        if (record && !record.result) Object.assign(record, { status: line.result.status, result: line.result });
+      }
+    }
+    this.records = records;
+    return records;
+  }
+}

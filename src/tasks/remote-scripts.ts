@@ -1,0 +1,116 @@
+import { commandLine, quote } from "../fleet/shell.js";
+
+/** Where tasks live on a host, one directory each (pid, log, exit code, metadata). */
+export const TASKS_DIR = ".picoclaw-fleet/tasks";
+
+/**
+ * Prints a task directory's state, framed for `parseFrame`: a state line, then stdout and stderr as
+ * base64 (binary-safe; head and tail past the cap). Shared by the runner and `collect`.
+ */
+const EMIT = `
+emit() {
+  D=$1; C=$2; st=running; ex=
+  if [ -f "$D/exit" ]; then st=done; ex=$(cat "$D/exit"); fi
+  to=0; [ -f "$D/timed_out" ] && to=1
+  ca=0; [ -f "$D/cancelled" ] && ca=1
+  sa=$(cat "$D/started" 2>/dev/null); en=$(cat "$D/ended" 2>/dev/null)
+  printf '\\036pcf state=%s exit=%s timed_out=%s cancelled=%s started=%s ended=%s\\n' "$st" "$ex" "$to" "$ca" "$sa" "$en"
+  for s in out err; do
+    f="$D/$s"; n=0; [ -f "$f" ] && n=$(wc -c < "$f" | tr -d ' ')
+    if [ "$n" -le "$C" ]; then
+      printf '\\036pcf %s %s head\\n' "$s" "$n"; head -c "$n" "$f" 2>/dev/null | base64
+    else
+      h=$((C / 2)); t=$((C - h))
+      printf '\\036pcf %s %s head\\n' "$s" "$n"; head -c "$h" "$f" | base64
+      printf '\\036pcf %s %s tail\\n' "$s" "$n"; tail -c "$t" "$f" | base64
+    fi
+  done
+  printf '\\036pcf end\\n'
+}
+`;
+
+/**
+ * The runner: stores the task (read from stdin, so it never sits in a command line), starts
+ * PicoClaw in a process group of its own (setsid), arms a watchdog on the host that kills the
+ * group at the timeout even if the orchestrator is gone, waits, records the exit code, kills
+ * whatever the task left behind, and prints the result on the same channel (one round trip).
+ * A dropped channel does not stop it: sshd does not signal a session without a pty.
+ * Exit 127 with state "missing" when PicoClaw is not installed.
+ *
+ * Security: every argument is data in "$@"; the message is read from a file into a variable
+ * (the trailing `x` keeps trailing newlines) and passed to -m as one argument.
+ */
+const RUNNER = `${EMIT}
+D="$HOME/${TASKS_DIR}/$1"; T=$2; CAP=$3; S=$4; M=$5; META=$6; R=$7
+if [ "$R" -gt 0 ] 2>/dev/null; then
+  for old in "$HOME/${TASKS_DIR}"/t-*; do [ -f "$old/exit" ] && [ -n "$(find "$old/exit" -mmin +$(( (R + 59) / 60 )) 2>/dev/null)" ] && rm -rf "$old"; done
+fi
+P="$HOME/.local/bin/picoclaw"; [ -x "$P" ] || P=$(command -v picoclaw 2>/dev/null)
+if [ -z "$P" ] || [ ! -x "$P" ]; then cat >/dev/null; printf '\\036pcf missing\\n'; exit 127; fi
+umask 077; mkdir -p "$D" || exit 1
+cat > "$D/message"; printf '%s\\n' "$META" > "$D/meta.json"
+date +%s > "$D/started"
+msg=$(cat "$D/message"; printf x); msg=\${msg%x}
+set -- agent -m "$msg"
+[ -n "$S" ] && set -- "$@" --session "$S"
+[ -n "$M" ] && set -- "$@" --model "$M"
+cd "$HOME" || exit 1
+NO_COLOR=1 setsid "$P" "$@" >"$D/out" 2>"$D/err" </dev/null &
+C=$!; echo "$C" > "$D/pid"
+setsid sh -c 'sleep "$1"; [ -f "$2/exit" ] && exit 0; : > "$2/timed_out"; kill -TERM -"$3"; sleep 2; kill -KILL -"$3"; sleep 1; [ -f "$2/exit" ] || { date +%s > "$2/ended"; echo 137 > "$2/exit"; }' wd "$T" "$D" "$C" >/dev/null 2>&1 </dev/null &
+W=$!
+wait "$C"; code=$?
+kill -TERM -"$W" 2>/dev/null; kill -KILL -"$C" 2>/dev/null
+date +%s > "$D/ended"; echo "$code" > "$D/exit.tmp" && mv "$D/exit.tmp" "$D/exit"
+emit "$D" "$CAP"
+`;
+
+/** The state of a task directory right now, without waiting (task_status after a restart or a drop). */
+const COLLECT = `${EMIT}
+D="$HOME/${TASKS_DIR}/$1"
+if [ ! -d "$D" ]; then printf '\\036pcf gone\\n'; exit 0; fi
+emit "$D" "$2"
+`;
+
+/** Marks a task cancelled and kills its process group: TERM, then KILL. */
+const KILL = `
+D="$HOME/${TASKS_DIR}/$1"
+[ -f "$D/pid" ] || { printf 'no-pid\\n'; exit 0; }
+[ -f "$D/exit" ] && { printf 'finished\\n'; exit 0; }
+: > "$D/cancelled"; G=$(cat "$D/pid")
+kill -TERM -"$G" 2>/dev/null
+i=0; while [ $i -lt 20 ] && kill -0 -"$G" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+kill -KILL -"$G" 2>/dev/null
+printf 'killed\\n'
+`;
+
+/** The last lines of a task's stdout (task_logs). */
+const LOGS = `D="$HOME/${TASKS_DIR}/$1"; [ -d "$D" ] || { printf '\\036pcf gone\\n'; exit 0; }; tail -n "$2" "$D/out" 2>/dev/null`;
+
+/** Removes a finished task's directory (after its result was collected). */
+const CLEAN = `D="$HOME/${TASKS_DIR}/$1"; [ -f "$D/exit" ] && rm -rf "$D"; exit 0`;
+
+function script(body: string, args: string[]): string {
+  return `sh -c ${quote(body)} pcf ${commandLine(args)}`;
+}
+
+export interface RunArgs {
+  taskId: string;
+  timeoutS: number;
+  capBytes: number;
+  session?: string | undefined;
+  model?: string | undefined;
+  meta: object;
+  /** Seconds a finished task directory is kept when it was not cleaned at collection; 0: none. */
+  retentionS: number;
+}
+
+/** The command that runs a task (its message comes on stdin). */
+export function runCommand(a: RunArgs): string {
+  return script(RUNNER, [a.taskId, String(a.timeoutS), String(a.capBytes), a.session ?? "", a.model ?? "", JSON.stringify(a.meta), String(a.retentionS)]);
+}
+
+export const collectCommand = (taskId: string, capBytes: number) => script(COLLECT, [taskId, String(capBytes)]);
+export const killCommand = (taskId: string) => script(KILL, [taskId]);
+export const logsCommand = (taskId: string, lines: number) => script(LOGS, [taskId, String(lines)]);
+export const cleanCommand = (taskId: string) => script(CLEAN, [taskId]);

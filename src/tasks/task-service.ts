@@ -1,0 +1,197 @@
+import type { FleetConfig } from "../config/schema.js";
+import type { Fleet } from "../fleet/fleet.js";
+import type { ExecResult } from "../fleet/types.js";
+import type { Logger } from "../log.js";
+import { errorResult, type HostResult } from "./host-result.js";
+import { TaskJournal, type TaskRecord } from "./journal.js";
+import { cleanCommand, collectCommand, killCommand, logsCommand, runCommand } from "./remote-scripts.js";
+import { frameToResult, resultFromFailure } from "./to-result.js";
+import { parseFrame } from "./frame.js";
+import { isTaskId, newTaskId } from "./task-id.js";
+
+/** What a caller asks to run on one host. */
+export interface RunRequest {
+  host: string;
+  task: string;
+  timeoutS: number;
+  session?: string | undefined;
+  model?: string | undefined;
+  teardown?: boolean;
+  /** Called when PicoClaw is missing on the host; resolves once it is installed. Absent: a missing PicoClaw fails the task. */
+  deploy?: ((signal: AbortSignal) => Promise<void>) | undefined;
+  /** Schedules the launch (a fan-out's concurrency queue); default: at once. */
+  schedule?: <T>(launch: () => Promise<T>) => Promise<T>;
+}
+
+/** A task that was started: its id at once, its result when it ends. */
+export interface RunningTask {
+  taskId: string;
+  result: Promise<HostResult>;
+  /** Kills the task on its host (the result then comes back `cancelled`). */
+  cancel(): Promise<void>;
+}
+
+/** Hooks the task service calls out to: tear PicoClaw down after a task that asked for it. */
+export interface TaskHooks {
+  teardown(host: string): Promise<void>;
+}
+
+/**
+ * Runs PicoClaw tasks on hosts and follows them: each task in its own directory on its host
+ * (survives a dropped connection or a restart of this server), each in the local journal,
+ * each killable. Launch, wait and collect share one channel: one round trip per task.
+ */
+export class TaskService {
+  readonly journal: TaskJournal;
+  private readonly live = new Map<string, RunningTask>();
+
+  constructor(
+    private readonly config: FleetConfig,
+    private readonly fleet: Fleet,
+    private readonly log: Logger,
+    private readonly hooks: TaskHooks,
+  ) {
+    this.journal = new TaskJournal(config.tasks.journal);
+  }
+
+  /** Starts a task; never throws (a host that cannot be reached gives an `unreachable` result). */
+  run(req: RunRequest): RunningTask {
+    const taskId = newTaskId();
+    const record: TaskRecord = {
+      task_id: taskId,
+      host: req.host,
+      task: req.task,
+      started_at: new Date().toISOString(),
+      timeout_s: req.timeoutS,
+      status: "running",
+      teardown: Boolean(req.teardown),
+    };
+    this.journal.start(record);
+    const cancelled = new AbortController();
+    const schedule = req.schedule ?? ((launch) => launch());
+    const execute = () =>
+      cancelled.signal.aborted
+        ? Promise.resolve(errorResult(req.host, taskId, "cancelled", "cancelled before it was launched"))
+        : this.execute(taskId, req, cancelled.signal);
+    const result = schedule(execute).then(
+      (r) => this.settle(record, r),
+      (err: unknown) => this.settle(record, errorResult(req.host, taskId, "failed", err instanceof Error ? err.message : String(err))),
+    );
+    const running: RunningTask = {
+      taskId,
+      result,
+      cancel: async () => {
+        cancelled.abort();
+        await this.killOnHost(req.host, taskId);
+      },
+    };
+    this.live.set(taskId, running);
+    void result.finally(() => this.live.delete(taskId));
+    return running;
+  }
+
+  /** The task's result: from the journal when final, else from its host (one round trip). */
+  async status(taskId: string): Promise<HostResult> {
+    const record = this.record(taskId);
+    if (record.result) return record.result;
+    const started = Date.parse(record.started_at);
+    const res = await this.fleet.transport(record.host).exec(collectCommand(taskId, this.config.tasks.output_cap_bytes), this.execOptions(30));
+    if (res.failure) return { ...errorResult(record.host, taskId, "running", `${res.failure.message}; the task may still be running there: ask again later`), duration_ms: Date.now() - started };
+    const frame = parseFrame(res.stdout);
+    if (!frame || frame.state === "missing") return errorResult(record.host, taskId, "running", "the host gave no task state; ask again later");
+    if (frame.state === "gone") {
+      return this.settle(record, errorResult(record.host, taskId, "failed", `the task directory is gone from ${record.host} and its result was never collected`));
+    }
+    const result = frameToResult(record.host, taskId, frame, Date.now() - started);
+    return result.status === "running" || this.live.has(taskId) ? result : this.settle(record, result);
+  }
+
+  /** The last `lines` lines of the task's stdout. */
+  async logs(taskId: string, lines: number): Promise<{ task_id: string; host: string; lines: string[] }> {
+    const record = this.record(taskId);
+    const res = await this.fleet.transport(record.host).exec(logsCommand(taskId, lines), this.execOptions(30));
+    if (res.failure) throw new Error(`Cannot read the log of ${taskId} on ${record.host}: ${res.failure.message}`);
+    if (res.stdout.startsWith("\u001epcf gone")) {
+      const kept = record.result?.stdout ?? "";
+      return { task_id: taskId, host: record.host, lines: kept.split("\n").filter((l, i, a) => l !== "" || i < a.length - 1).slice(-lines) };
+    }
+    return { task_id: taskId, host: record.host, lines: res.stdout.replace(/\n$/, "").split("\n") };
+  }
+
+  /** Kills a task and returns its final row (`cancelled`), or its result if it had already ended. */
+  async kill(taskId: string): Promise<HostResult> {
+    const record = this.record(taskId);
+    if (record.result) return record.result;
+    const live = this.live.get(taskId);
+    if (live) {
+      await live.cancel();
+      return live.result;
+    }
+    await this.killOnHost(record.host, taskId);
+    return this.status(taskId);
+  }
+
+  /** Tasks known to the journal, newest first. */
+  list(filter: { status?: string | undefined; host?: string | undefined } = {}): TaskRecord[] {
+    return this.journal.list().filter((r) => (!filter.status || r.status === filter.status) && (!filter.host || r.host === filter.host));
+  }
+
+  /** Kills every task started by this process that is still running (shutdown during a fan-out). */
+  async cancelAll(): Promise<void> {
+    await Promise.all([...this.live.values()].map((t) => t.cancel().catch(() => undefined)));
+  }
+
+  private record(taskId: string): TaskRecord {
+    if (!isTaskId(taskId)) throw new Error(`Expected task_id to look like t-xxxxxxxx-xxxxxxxx, got ${JSON.stringify(taskId.slice(0, 80))}`);
+    const record = this.journal.get(taskId);
+    if (!record) throw new Error(`Unknown task ${taskId}: not in the journal ${this.config.tasks.journal}; see task_list`);
+    return record;
+  }
+
+  private async execute(taskId: string, req: RunRequest, cancelled: AbortSignal): Promise<HostResult> {
+    const started = Date.now();
+    const transport = this.fleet.transport(req.host);
+    const cap = this.config.tasks.output_cap_bytes;
+    const launch = (): Promise<ExecResult> =>
+      transport.exec(
+        runCommand({ taskId, timeoutS: req.timeoutS, capBytes: cap, session: req.session, model: req.model, meta: { task_id: taskId, host: req.host, timeout_s: req.timeoutS }, retentionS: this.config.tasks.retention_s }),
+        // The host's watchdog enforces the timeout; this bound only guards against a host that hangs.
+        { stdin: req.task, ...this.execOptions(req.timeoutS + 15), maxOutputBytes: cap * 3 + 65_536 },
+      );
+    let res = await launch();
+    let frame = res.failure ? null : parseFrame(res.stdout);
+    if (frame?.state === "missing") {
+      if (!req.deploy) return errorResult(req.host, taskId, "failed", `PicoClaw is not installed on ${req.host}: run deploy_host first, or dispatch with deploy: true`, Date.now() - started);
+      await req.deploy(cancelled);
+      if (cancelled.aborted) return errorResult(req.host, taskId, "cancelled", "cancelled while deploying", Date.now() - started);
+      res = await launch();
+      frame = res.failure ? null : parseFrame(res.stdout);
+    }
+    if (res.failure) return resultFromFailure(req.host, taskId, res.failure, Date.now() - started);
+    if (!frame || frame.state !== "done") {
+      return errorResult(req.host, taskId, "failed", `no result from ${req.host} (exit ${res.exitCode}): ${res.stderr.trim().split("\n").pop() ?? ""}`, Date.now() - started);
+    }
+    return frameToResult(req.host, taskId, frame, Date.now() - started);
+  }
+
+  /** Journal the final result, clean the host's task directory, tear down if asked. */
+  private async settle(record: TaskRecord, result: HostResult): Promise<HostResult> {
+    if (result.status === "running") return result;
+    this.journal.finish(result);
+    const host = record.host;
+    if (this.config.tasks.retention_s === 0 && result.status !== "unreachable") {
+      await this.fleet.transport(host).exec(cleanCommand(record.task_id), this.execOptions(30));
+    }
+    if (record.teardown) await this.hooks.teardown(host).catch((err: Error) => this.log.warn({ host, err: err.message }, "teardown after task failed"));
+    return result;
+  }
+
+  private async killOnHost(host: string, taskId: string): Promise<void> {
+    const res = await this.fleet.transport(host).exec(killCommand(taskId), this.execOptions(30));
+    if (res.failure) this.log.warn({ host, task: taskId, err: res.failure.message }, "could not kill task");
+  }
+
+  private execOptions(timeoutS: number) {
+    return { timeoutMs: this.config.ssh.connect_timeout_s * 1000 + timeoutS * 1000 };
+  }
+}

@@ -1,0 +1,48 @@
+import type { FleetError } from "../fleet/types.js";
+import { extractReply } from "../picoclaw/reply.js";
+import type { TaskFrame } from "./frame.js";
+import { errorResult, type HostResult } from "./host-result.js";
+
+/** The row for a task whose host printed its state. */
+export function frameToResult(host: string, taskId: string, frame: TaskFrame, measuredMs: number): HostResult {
+  const status = frame.state !== "done" ? "running" : frame.cancelled ? "cancelled" : frame.timedOut ? "timed_out" : frame.exitCode === 0 ? "succeeded" : "failed";
+  const hostMs = frame.startedAt !== null && frame.endedAt !== null ? (frame.endedAt - frame.startedAt) * 1000 : null;
+  const result: HostResult = {
+    host,
+    task_id: taskId,
+    status,
+    exit_code: frame.state === "done" ? frame.exitCode : null,
+    reply: status === "succeeded" ? extractReply(frame.stdout) : "",
+    stdout: frame.stdout,
+    stderr: frame.stderr,
+    truncated: frame.truncated,
+    duration_ms: hostMs !== null && measuredMs > hostMs + 5000 ? hostMs : measuredMs,
+  };
+  const why = reason(status, frame, host);
+  if (why) result.error = why;
+  return result;
+}
+
+function reason(status: HostResult["status"], frame: TaskFrame, host: string): string | undefined {
+  if (status === "timed_out") return `PicoClaw timed out on ${host} and was killed with everything it started`;
+  if (status === "cancelled") return `Cancelled: PicoClaw was killed on ${host} with everything it started`;
+  if (status === "failed") {
+    const last = frame.stderr.trim().split("\n").pop();
+    return `PicoClaw exited with code ${frame.exitCode} on ${host}${last ? `: ${last}` : ""}`;
+  }
+  return undefined;
+}
+
+/** The row for a task whose host could not be reached, or whose connection broke mid-task. */
+export function resultFromFailure(host: string, taskId: string, failure: FleetError, ms: number): HostResult {
+  switch (failure.kind) {
+    case "disconnected":
+    case "timeout":
+      // The task runs detached on the host; it may well finish there.
+      return errorResult(host, taskId, "running", `${failure.message}; the task goes on on the host: follow it with task_status ${taskId}`, ms);
+    case "aborted":
+      return errorResult(host, taskId, "cancelled", failure.message, ms);
+    default:
+      return errorResult(host, taskId, "unreachable", failure.message, ms);
+  }
+}
