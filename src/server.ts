@@ -26,7 +26,8 @@ export async function serve(options: { config?: string } = {}): Promise<void> {
   }
   const { logger, fleet } = runtime;
   const shutdown = new AbortController();
-  const server = createServer(runtime, shutdown.signal);
+  const inflight = new Set<Promise<unknown>>();
+  const server = createServer(runtime, shutdown.signal, inflight);
   const transport = new StdioServerTransport();
   let stopping = false;
   const stop = async (why: string) => {
@@ -36,7 +37,11 @@ export async function serve(options: { config?: string } = {}): Promise<void> {
     shutdown.abort(new Error(`server shutting down (${why})`));
     const force = setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS + 300);
     force.unref();
-    await Promise.race([fleet.close(), new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS))]);
+    // Calls in flight kill the remote tasks they started (the client will never hear of them);
+    // tasks already handed back as `running` go on, and the journal finds them after a restart.
+    const grace = new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS));
+    await Promise.race([Promise.allSettled([...inflight]), grace]);
+    await Promise.race([fleet.close(), grace]);
     await server.close().catch(() => undefined);
     process.exit(0);
   };

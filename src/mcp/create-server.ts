@@ -10,9 +10,14 @@ export const SERVER_VERSION = "0.1.0";
 /**
  * Builds the MCP server around its dependencies; the transport is the caller's business
  * (stdio in src/server.ts, an in-memory pair in tests). Tools disabled by `policy.disabled_tools`
- * are not registered at all, so a client never sees them.
+ * are not registered at all, so a client never sees them. `shutdown` aborts every call in flight;
+ * `inflight` holds their promises, so a shutdown can wait for them to kill their remote work.
  */
-export function createServer(deps: Deps, shutdown: AbortSignal = new AbortController().signal): McpServer {
+export function createServer(
+  deps: Deps,
+  shutdown: AbortSignal = new AbortController().signal,
+  inflight: Set<Promise<unknown>> = new Set(),
+): McpServer {
   const server = new McpServer(
     { name: "picoclaw-fleet", version: SERVER_VERSION },
     { capabilities: { tools: {}, logging: {} } },
@@ -20,7 +25,7 @@ export function createServer(deps: Deps, shutdown: AbortSignal = new AbortContro
   const disabled = new Set(deps.config.policy.disabled_tools);
   // The list mixes tools of different schemas; each was type-checked by defineTool in its own file.
   for (const tool of allTools as unknown as ToolDef<ZodRawShape, ZodRawShape>[]) {
-    if (!disabled.has(tool.name)) registerTool(server, deps, tool, shutdown);
+    if (!disabled.has(tool.name)) registerTool(server, deps, tool, shutdown, inflight);
   }
   return server;
 }

@@ -60,6 +60,7 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   deps: Deps,
   def: ToolDef<I, O>,
   shutdown: AbortSignal,
+  inflight: Set<Promise<unknown>>,
 ): void {
   server.registerTool(
     def.name,
@@ -83,8 +84,11 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
       };
       const signal = AbortSignal.any([extra.signal, shutdown]);
       const started = Date.now();
+      const work = def.run(args, { deps, signal, progress });
+      inflight.add(work);
+      void work.catch(() => undefined).finally(() => inflight.delete(work));
       try {
-        const out = await def.run(args, { deps, signal, progress });
+        const out = await work;
         deps.logger.debug({ tool: def.name, ms: Date.now() - started }, "tool done");
         return toolResult(out);
       } catch (err) {

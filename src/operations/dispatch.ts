@@ -37,7 +37,7 @@ export function runRequest(deps: Deps, host: string, task: string, o: RunOptions
     session: o.session,
     model: o.model,
     teardown: Boolean(o.teardown),
-    deploy: o.deploy === false ? undefined : async (signal) => void (await deployHost(deps, { host }, { signal })),
+    deploy: o.deploy === false ? undefined : async (signal) => void (await deployHost(deps, { host, activity: false }, { signal })),
   };
 }
 
@@ -47,6 +47,7 @@ export function runRequest(deps: Deps, host: string, task: string, o: RunOptions
  */
 export async function collect(deps: Deps, started: RunningTask[], hosts: string[], o: RunOptions, ctx: OperationContext, onEach?: (r: HostResult, i: number) => void): Promise<HostResult[]> {
   const waitMs = (o.wait_s ?? deps.config.defaults.wait_s) * 1000;
+  const since = Date.now();
   const results = started.map((t) => t.result);
   let got = await settleWithin(results, waitMs, ctx.signal, onEach);
   if (ctx.signal?.aborted) {
@@ -54,7 +55,8 @@ export async function collect(deps: Deps, started: RunningTask[], hosts: string[
     got = await settleWithin(results, 5000, undefined);
   }
   return got.map(
-    (r, i) => r ?? errorResult(hosts[i]!, started[i]!.taskId, "running", `still running after the ${waitMs / 1000} s wait; follow it with task_status ${started[i]!.taskId}`),
+    (r, i) =>
+      r ?? errorResult(hosts[i]!, started[i]!.taskId, "running", `still running after the ${waitMs / 1000} s wait; follow it with task_status ${started[i]!.taskId}`, Date.now() - since),
   );
 }
 

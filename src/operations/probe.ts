@@ -12,6 +12,7 @@ export const PROBE_SCRIPT = [
   `[ -r /proc/meminfo ] && awk '/^MemAvailable:/ {print "mem_kb=" $2}' /proc/meminfo`,
   `df -Pk "$HOME" 2>/dev/null | awk 'NR==2 {print "disk_kb=" $4}'`,
   `T=/sys/class/thermal/thermal_zone0/temp; [ -r "$T" ] && echo "temp_milli=$(cat "$T")"`,
+  `N=0; for d in "$HOME"/.picoclaw-fleet/tasks/t-*; do [ -d "$d" ] && [ ! -f "$d/exit" ] && N=$((N + 1)); done; echo "tasks=$N"`,
   `exit 0`,
 ].join("\n");
 
@@ -25,6 +26,8 @@ export interface ProbeFacts {
   memAvailableMb: number | null;
   diskFreeMb: number | null;
   tempC: number | null;
+  /** PicoClaw tasks of this tool running on the host now. */
+  tasksRunning: number | null;
 }
 
 function num(value: string | undefined): number | null {
@@ -52,5 +55,6 @@ export function parseProbe(stdout: string): ProbeFacts {
     memAvailableMb: memKb === null ? null : Math.round(memKb / 1024),
     diskFreeMb: diskKb === null ? null : Math.round(diskKb / 1024),
     tempC: milli === null ? null : Math.round(milli / 100) / 10,
+    tasksRunning: num(kv.get("tasks")),
   };
 }

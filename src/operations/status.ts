@@ -17,7 +17,7 @@ export interface HostStatus {
   latency_ms: number | null;
   arch: string | null;
   picoclaw: { installed: boolean; version: string | null; path: string | null };
-  load: { load1: number | null; cpus: number | null; mem_available_mb: number | null; disk_free_mb: number | null; temp_c: number | null };
+  load: { load1: number | null; cpus: number | null; mem_available_mb: number | null; disk_free_mb: number | null; temp_c: number | null; tasks_running: number | null };
   /** Why the host could not be probed (kind first: `refused: …`). */
   error?: string;
   /** Something worth fixing that did not stop the probe (an arch that disagrees with the config). */
@@ -53,7 +53,7 @@ function emptyRow(deps: Deps, host: HostConfig): HostStatus {
     latency_ms: null,
     arch: host.arch ?? null,
     picoclaw: { installed: false, version: null, path: null },
-    load: { load1: null, cpus: null, mem_available_mb: null, disk_free_mb: null, temp_c: null },
+    load: { load1: null, cpus: null, mem_available_mb: null, disk_free_mb: null, temp_c: null, tasks_running: null },
   };
 }
 
@@ -82,7 +82,7 @@ export async function probeHost(deps: Deps, host: HostConfig, signal?: AbortSign
   }
   const version = facts.versionLine ? parseVersionOutput(facts.versionLine) : null;
   row.picoclaw = { installed: facts.picoclawPath !== null, version: version?.version ?? null, path: facts.picoclawPath };
-  row.load = { load1: facts.load1, cpus: facts.cpus, mem_available_mb: facts.memAvailableMb, disk_free_mb: facts.diskFreeMb, temp_c: facts.tempC };
+  row.load = { load1: facts.load1, cpus: facts.cpus, mem_available_mb: facts.memAvailableMb, disk_free_mb: facts.diskFreeMb, temp_c: facts.tempC, tasks_running: facts.tasksRunning };
   return row;
 }
 

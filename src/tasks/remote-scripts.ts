@@ -34,7 +34,8 @@ emit() {
  * PicoClaw in a process group of its own (setsid), arms a watchdog on the host that kills the
  * group at the timeout even if the orchestrator is gone, waits, records the exit code, kills
  * whatever the task left behind, and prints the result on the same channel (one round trip).
- * A dropped channel does not stop it: sshd does not signal a session without a pty.
+ * A dropped channel does not stop it: sshd does not signal a session without a pty, and the
+ * runner's own stderr goes to a file (the shell's notes about killed jobs must not meet a dead pipe).
  * Exit 127 with state "missing" when PicoClaw is not installed.
  *
  * Security: every argument is data in "$@"; the message is read from a file into a variable
@@ -48,6 +49,7 @@ fi
 P="$HOME/.local/bin/picoclaw"; [ -x "$P" ] || P=$(command -v picoclaw 2>/dev/null)
 if [ -z "$P" ] || [ ! -x "$P" ]; then cat >/dev/null; printf '\\036pcf missing\\n'; exit 127; fi
 umask 077; mkdir -p "$D" || exit 1
+exec 2>>"$D/runner.err"
 cat > "$D/message"; printf '%s\\n' "$META" > "$D/meta.json"
 date +%s > "$D/started"
 msg=$(cat "$D/message"; printf x); msg=\${msg%x}

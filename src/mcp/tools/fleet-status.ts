@@ -18,6 +18,7 @@ const hostRow = z.object({
     mem_available_mb: z.number().nullable(),
     disk_free_mb: z.number().nullable(),
     temp_c: z.number().nullable(),
+    tasks_running: z.number().nullable().describe("PicoClaw tasks started by this server still running there"),
   }),
   error: z.string().optional().describe("Why the host could not be probed, kind first (refused, connect_timeout, auth, host_key, ...)"),
   warning: z.string().optional(),

@@ -1,0 +1,10 @@
+/**
+ * Reads a whole-number option (`--timeout 30`) within bounds, with the validation message every
+ * door uses: `Expected --timeout to be 1-86400, got 0`.
+ */
+export function intOption(name: string, value: unknown, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`Expected --${name} to be ${min}-${max}, got ${String(value)}`);
+  return n;
+}

@@ -1,0 +1,79 @@
+import type { Deps } from "../deps.js";
+import { dispatch } from "../operations/dispatch.js";
+import { fanout } from "../operations/fanout.js";
+import type { HostResult } from "../tasks/host-result.js";
+import { intOption } from "./args.js";
+import { ProgressBar } from "./progress.js";
+import { paint, renderTable } from "./table.js";
+import type { Parsed } from "./verbs.js";
+
+/** Ctrl-C cancels the work (and kills it on the hosts) instead of leaving it running. */
+function interruptible(): AbortController {
+  const ac = new AbortController();
+  process.once("SIGINT", () => {
+    process.stderr.write("\ncancelling: killing the remote tasks...\n");
+    ac.abort();
+  });
+  return ac;
+}
+
+function runOptions(p: Parsed) {
+  return {
+    timeout_s: intOption("timeout", p.timeout, 1, 86_400),
+    // A person at a terminal can wait: the MCP 45 s limit does not apply unless asked for.
+    wait_s: intOption("wait", p.wait, 0, 86_400) ?? 86_400,
+    teardown: Boolean(p.teardown),
+    deploy: !p["no-deploy"],
+    session: p.session as string | undefined,
+    model: p.model as string | undefined,
+  };
+}
+
+const STATUS_EXIT: Record<HostResult["status"], number> = { succeeded: 0, running: 0, failed: 1, timed_out: 1, unreachable: 1, cancelled: 1 };
+
+/** `dispatch <host|auto> "<task>"`: the reply on stdout, the outcome on stderr. */
+export async function dispatchCommand(deps: Deps, p: Parsed): Promise<number> {
+  const [host, task] = p.args;
+  if (!host || task === undefined) throw new Error('Usage: picoclaw-fleet dispatch <host|auto> "<task>" [--timeout S] [--teardown]');
+  const ac = interruptible();
+  const result = await dispatch(deps, { task, host, labels: p.labelsList, ...runOptions(p) }, { signal: ac.signal });
+  if (p.json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    const c = paint(process.stderr);
+    if (result.reply) process.stdout.write(`${result.reply}\n`);
+    const note = result.status === "running" ? ` (follow it: picoclaw-fleet logs ${result.task_id})` : "";
+    const line = `${result.host} ${result.task_id} ${result.status} in ${(result.duration_ms / 1000).toFixed(1)} s${note}`;
+    process.stderr.write(`${result.status === "succeeded" ? c.green(line) : c.red(line)}${result.error ? `\n${result.error}` : ""}\n`);
+  }
+  return STATUS_EXIT[result.status];
+}
+
+/** `fanout "<task>" [--hosts a,b | --labels x]`: a progress bar, then a table of every host. */
+export async function fanoutCommand(deps: Deps, p: Parsed): Promise<number> {
+  const [task] = p.args;
+  if (task === undefined) throw new Error('Usage: picoclaw-fleet fanout "<task>" [--hosts a,b | --labels x] [--timeout S]');
+  const total = deps.fleet.select({ hosts: p.hostsList, labels: p.labelsList }).length;
+  const bar = new ProgressBar("fan-out", total);
+  const ac = interruptible();
+  const out = await fanout(
+    deps,
+    { task, hosts: p.hostsList, labels: p.labelsList, concurrency: intOption("concurrency", p.concurrency, 1, 1024), ...runOptions(p) },
+    { signal: ac.signal, progress: (done, _t, message) => bar.tick(done, !/succeeded/.test(message ?? ""), message ?? "") },
+  );
+  bar.end();
+  if (p.json) {
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } else {
+    const c = paint(process.stdout);
+    const rows = out.results.map((r) => [
+      r.host,
+      r.status === "succeeded" ? c.green(r.status) : r.status === "running" ? c.yellow(r.status) : c.red(r.status),
+      `${(r.duration_ms / 1000).toFixed(1)} s`,
+      (r.reply || r.error || "").split("\n")[0]!.slice(0, 100),
+    ]);
+    const s = out.summary;
+    process.stdout.write(`${renderTable(["HOST", "STATUS", "TIME", "REPLY"], rows)}\n\n${s.succeeded}/${s.total} succeeded, ${s.failed} failed, ${s.timed_out} timed out, ${s.unreachable} unreachable${s.running ? `, ${s.running} still running` : ""} (${(s.duration_ms / 1000).toFixed(1)} s)\n`);
+  }
+  return out.results.every((r) => STATUS_EXIT[r.status] === 0) ? 0 : 1;
+}
