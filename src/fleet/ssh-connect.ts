@@ -94,7 +94,7 @@ export function classifyConnectError(err: Error & { code?: string; level?: strin
 export async function connectSsh(target: SshTarget, settings: SshSettings, log: Logger, via?: Client): Promise<Client> {
   const entries = entriesFor(await loadKnownHosts(settings.knownHosts), target.host, target.port);
   const { methods } = authMethods(target, log);
-  const sock = via ? await forwardThrough(via, target) : undefined;
+  const sock = via ? await forwardThrough(via, target, settings.connectTimeoutMs) : undefined;
   return new Promise<Client>((resolve, reject) => {
     const client = new ssh2.Client();
     let hostKeyProblem: string | undefined;
@@ -155,9 +155,16 @@ export async function connectSsh(target: SshTarget, settings: SshSettings, log: 
 }
 
 /** A TCP stream to the target opened through an established jump connection (ProxyJump). */
-function forwardThrough(via: Client, target: SshTarget): Promise<Duplex> {
+function forwardThrough(via: Client, target: SshTarget, timeoutMs: number): Promise<Duplex> {
   return new Promise((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(new FleetError("connect_timeout", `No answer from ${target.name} (${target.host}:${target.port}) through its jump host within ${fmtSeconds(timeoutMs)}`, target.name));
+    }, timeoutMs);
     via.forwardOut("127.0.0.1", 0, target.host, target.port, (err, stream) => {
+      clearTimeout(timer);
+      if (late) return stream?.destroy();
       if (!err) return resolve(stream);
       const reason = /refused/i.test(err.message) ? "refused" : "unreachable";
       reject(new FleetError(reason, `Jump host could not reach ${target.name} (${target.host}:${target.port}): ${err.message}`, target.name));
