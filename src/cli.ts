@@ -44,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
       lines: { type: "string" },
       status: { type: "string" },
       model: { type: "string" },
+      brightness: { type: "string" },
       session: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },

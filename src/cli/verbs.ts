@@ -1,5 +1,9 @@
 import type { Deps } from "../deps.js";
+import { dispatchCommand, fanoutCommand } from "./dispatch.js";
 import { doctorCommand } from "./doctor.js";
+import { killCommand, logsCommand, tasksCommand } from "./tasks.js";
+import { inferCommand } from "./infer.js";
+import { ledCommand } from "./led.js";
 import { statusCommand } from "./status.js";
 
 /** The parsed command line every verb gets. */
@@ -27,5 +31,28 @@ export const verbs: Verb[] = [
     summary: "probe every host: SSH, PicoClaw, load",
     run: (deps, p) => statusCommand(deps, { json: p.json, ...(p.hostsList ? { hosts: p.hostsList } : {}), ...(p.labelsList ? { labels: p.labelsList } : {}) }),
   },
+  { name: "dispatch", usage: 'dispatch <host|auto> "<task>" [--timeout S] [--teardown]', summary: "run one PicoClaw task, print its reply", run: dispatchCommand },
+  { name: "fanout", usage: 'fanout "<task>" [--hosts a,b | --labels x]', summary: "run a task on many hosts at once", run: fanoutCommand },
+  { name: "tasks", usage: "tasks [--status s] [--hosts h]", summary: "tasks started so far (kept across restarts)", run: tasksCommand },
+  { name: "logs", usage: "logs <task_id> [--lines N]", summary: "the last lines a task printed", run: logsCommand },
+  { name: "kill", usage: "kill <task_id>", summary: "kill a running task and everything it started", run: killCommand },
   { name: "doctor", usage: "doctor", summary: "validate the config, probe each host, say what to fix", run: (deps, p) => doctorCommand(deps, { json: p.json }) },
+  {
+    name: "led",
+    usage: "led <action> [args] [--brightness 0-1]",
+    summary: "set, fill, progress, pulse, clear or get ClusterClaw's 8 LEDs",
+    run: (deps, p) => ledCommand(deps, { json: p.json, args: p.args, ...(typeof p.brightness === "string" ? { brightness: p.brightness } : {}) }),
+  },
+  {
+    name: "infer",
+    usage: 'infer "<prompt>" [--model m] [--timeout s]',
+    summary: "stream an answer from ClusterCrush (crush.base_url) to the terminal",
+    run: (deps, p) =>
+      inferCommand(deps, {
+        json: p.json,
+        args: p.args,
+        ...(typeof p.model === "string" ? { model: p.model } : {}),
+        ...(typeof p.timeout === "string" ? { timeout: p.timeout } : {}),
+      }),
+  },
 ];

@@ -6,18 +6,22 @@ export const STAGING_DIR = "~/.picoclaw-fleet/staging";
 /**
  * Unpacks the uploaded asset into a fresh temporary directory beside the binary's final place and
  * checks that it runs here (right arch, not truncated), touching nothing live. Prints the temp dir.
+ * On any failure, and when killed (a cancelled deploy: TERM to its process group), the temp dir and
+ * the staged upload are removed. The temp dir's name carries the deploy's id, so a deploy that lost
+ * this script's answer can still find and remove it (ABANDON).
  * Security: paths arrive as arguments, never spliced into the script.
  */
 const UNPACK = `set -e
-S="$HOME/\${1#\\~/}"; FORMAT=$2; B="$HOME/.local/bin"
-mkdir -p "$B"; W=$(mktemp -d "$B/.picoclaw-install.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+S="$HOME/\${1#\\~/}"; FORMAT=$2; ID=$3; B="$HOME/.local/bin"; W=""
+trap '[ -z "$W" ] || rm -rf "$W"; rm -f "$S"' EXIT
+trap 'exit 143' TERM INT HUP
+mkdir -p "$B"; W=$(mktemp -d "$B/.picoclaw-install.$ID.XXXXXX")
 if [ "$FORMAT" = tar.gz ]; then tar -xzf "$S" -C "$W"; else cp "$S" "$W/picoclaw"; fi
 rm -f "$S"
 [ -f "$W/picoclaw" ] || { echo "the archive holds no picoclaw binary at its root" >&2; exit 3; }
 chmod 755 "$W/picoclaw"; [ -f "$W/picoclaw-launcher" ] && chmod 755 "$W/picoclaw-launcher"
 "$W/picoclaw" version </dev/null >/dev/null 2>"$W/.err" || { echo "the new binary does not run on this host: $(head -c 300 "$W/.err")" >&2; exit 4; }
-trap - EXIT; printf '%s\\n' "$W"`;
+trap - EXIT TERM INT HUP; printf '%s\\n' "$W"`;
 
 /**
  * Moves the checked binaries into place with rename(2) (atomic: a half-copied binary never
@@ -39,12 +43,20 @@ printf '\\036config\\n'; [ -f "$C" ] && base64 < "$C"
 printf '\\036security\\n'; [ -f "$HOME/.picoclaw/.security.yml" ] && base64 < "$HOME/.picoclaw/.security.yml"
 printf '\\036end\\n'`;
 
-/** Removes a temporary install directory (a cancelled deploy leaves the host as it was). */
-const ABANDON = `case "$1" in "$HOME"/.local/bin/.picoclaw-install.*) rm -rf "$1";; esac; rm -f "$HOME/\${2#\\~/}"`;
+/**
+ * Undoes an unfinished deploy (cancelled, or failed before the commit): removes the deploy's temp
+ * install dirs, the staged upload and any half-written SFTP temp file of it. The directories
+ * themselves stay (another deploy to the host may be using them). The live binary and config are
+ * never touched here.
+ */
+const ABANDON = `ID=$1; S="$HOME/\${2#\\~/}"
+case "$ID" in *[!0-9a-f]* | "") echo "refusing odd deploy id" >&2; exit 2;; esac
+rm -rf "$HOME/.local/bin/.picoclaw-install.$ID."*; rm -f "$S" "$S".tmp-*`;
 
-export const unpackCommand = (staged: string, format: string) => `sh -c ${commandLine([UNPACK, "unpack", staged, format])}`;
+/** `id` names this deploy's temp files on the host: lowercase hex, as ABANDON insists. */
+export const unpackCommand = (staged: string, format: string, id: string) => `sh -c ${commandLine([UNPACK, "unpack", staged, format, id])}`;
 export const commitCommand = (workDir: string) => `sh -c ${commandLine([COMMIT, "commit", workDir])}`;
-export const abandonCommand = (workDir: string, staged: string) => `sh -c ${commandLine([ABANDON, "abandon", workDir, staged])}`;
+export const abandonCommand = (id: string, staged: string) => `sh -c ${commandLine([ABANDON, "abandon", id, staged])}`;
 
 /** The sections COMMIT printed, decoded. */
 export interface CommitOutput {

@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
+import { createActivity } from "../claw/activity.js";
 import type { Arch } from "../config/schema.js";
 import type { Deps } from "../deps.js";
 import type { HostTransport } from "../fleet/types.js";
 import { fetchAsset } from "../picoclaw/download.js";
-import { resolveRelease } from "../picoclaw/release.js";
+import { resolveRelease, type ResolvedAsset } from "../picoclaw/release.js";
 import { buildRemoteConfig } from "../picoclaw/remote-config.js";
-import { parseVersionOutput } from "../picoclaw/version.js";
+import { compareVersions, parseVersionOutput } from "../picoclaw/version.js";
 import { abandonCommand, commitCommand, parseCommit, STAGING_DIR, unpackCommand } from "./deploy-scripts.js";
 import type { OperationContext } from "./dispatch.js";
 import { probeHost } from "./status.js";
@@ -21,6 +22,10 @@ export interface DeployResult {
   onboarded: boolean;
   action: "installed" | "upgraded" | "unchanged";
   duration_ms: number;
+  /** The version this deploy replaced, when one was installed (the enum has no "downgraded": see below). */
+  previous_version?: string;
+  /** Present (true) when an older version replaced a newer one; `action` is then still "upgraded". */
+  downgraded?: true;
   warning?: string;
 }
 
@@ -28,6 +33,8 @@ export interface DeployInput {
   host: string;
   version?: string | undefined;
   force?: boolean | undefined;
+  /** false: leave the LED strip alone (the deploy inside a fan-out or dispatch, whose own bar is on it). */
+  activity?: boolean | undefined;
 }
 
 /** Providers that run without an API key (a local Ollama, a LAN vLLM). */
@@ -53,6 +60,33 @@ async function mustExec(t: HostTransport, host: string, step: string, command: s
   return res.stdout;
 }
 
+type Step = (s: (typeof STEPS)[number], note?: string) => void;
+
+/**
+ * Uploads the archive and unpacks it aside, touching nothing live; returns the temp install dir.
+ * When this fails or is cancelled, what this deploy left on the host (staged upload, half-written
+ * SFTP temp file, temp install dir) is removed before the error is thrown: the host is as it was.
+ */
+async function stage(t: HostTransport, host: string, localPath: string, release: ResolvedAsset, step: Step, signal?: AbortSignal): Promise<string> {
+  const id = randomBytes(4).toString("hex");
+  const staged = `${STAGING_DIR}/${id}-${release.asset}`;
+  try {
+    step("upload");
+    await t.uploadFile(localPath, staged, 0o600, signal);
+    step("install");
+    const workDir = (await mustExec(t, host, "install", unpackCommand(staged, release.format, id), signal)).trim();
+    signal?.throwIfAborted();
+    return workDir;
+  } catch (err) {
+    // No signal here: this cleanup must run precisely when the deploy was cancelled.
+    const undo = await t.exec(abandonCommand(id, staged), { timeoutMs: 30_000 });
+    const left = undo.failure || undo.exitCode !== 0 ? `; cleaning up failed too, remove ${staged} and ~/.local/bin/.picoclaw-install.${id}.* by hand` : "";
+    if (signal?.aborted) throw new Error(`Deploy to ${host} cancelled before anything was replaced${left}`);
+    if (left && err instanceof Error) err.message += left;
+    throw err;
+  }
+}
+
 /**
  * `deploy_host`: installs (or upgrades) PicoClaw on one host from a verified release archive that
  * was downloaded once for every host of that arch, uploaded over SFTP (hosts need no internet),
@@ -60,6 +94,20 @@ async function mustExec(t: HostTransport, host: string, step: string, command: s
  * its API key in 0600 files written over SFTP: never in argv, never logged.
  */
 export async function deployHost(deps: Deps, input: DeployInput, ctx: OperationContext = {}): Promise<DeployResult> {
+  const leds = input.activity === false ? undefined : createActivity(deps);
+  leds?.start(1);
+  let status = "failed";
+  try {
+    const result = await install(deps, input, ctx);
+    status = "succeeded";
+    return result;
+  } finally {
+    leds?.hostDone(status);
+    void leds?.finish();
+  }
+}
+
+async function install(deps: Deps, input: DeployInput, ctx: OperationContext): Promise<DeployResult> {
   const started = Date.now();
   const host = deps.fleet.host(input.host);
   const apiKey = apiKeyFor(deps);
@@ -82,19 +130,14 @@ export async function deployHost(deps: Deps, input: DeployInput, ctx: OperationC
   step("verify", `sha256 ${release.sha256.slice(0, 12)}…`);
 
   const t = deps.fleet.transport(host.name);
-  const staged = `${STAGING_DIR}/${randomBytes(4).toString("hex")}-${release.asset}`;
-  step("upload");
-  await t.uploadFile(local.path, staged, 0o600, signal);
-  step("install");
-  const workDir = (await mustExec(t, host.name, "install", unpackCommand(staged, release.format), signal)).trim();
-  if (signal?.aborted) {
-    await t.exec(abandonCommand(workDir, staged));
-    throw new Error(`Deploy to ${host.name} cancelled before anything was replaced`);
-  }
+  const workDir = await stage(t, host.name, local.path, release, step, signal);
+  // From here on the signal is no longer passed: a commit that has begun runs to its end, so a
+  // cancellation never leaves a host between two versions.
   step("onboard");
   const commit = parseCommit(await mustExec(t, host.name, "onboard", commitCommand(workDir)));
   if (!commit) throw new Error(`Deploy to ${host.name} failed at onboard: the host's answer was cut short`);
   const installed = parseVersionOutput(commit.versionText)?.version ?? release.version;
+  const before = probe.picoclaw.installed ? probe.picoclaw.version : null;
   const files = buildRemoteConfig({ version: installed, provider: deps.config.defaults.provider, model: deps.config.defaults.model, apiBase: deps.config.defaults.api_base, apiKey, configJson: commit.configJson, securityYaml: commit.securityYaml });
   // Security: the key goes through SFTP into files created 0600; it never appears in a command line.
   // The key file first: a task starting in between must not see a model selected without its key.
@@ -109,6 +152,7 @@ export async function deployHost(deps: Deps, input: DeployInput, ctx: OperationC
     path: `${commit.home}/.local/bin/picoclaw`,
     onboarded: commit.onboarded,
     action: probe.picoclaw.installed ? "upgraded" : "installed",
+    ...(before ? { previous_version: before, ...(compareVersions(installed, before) < 0 ? { downgraded: true as const } : {}) } : {}),
     duration_ms: Date.now() - started,
   };
 }

@@ -24,6 +24,8 @@ export const deployHostTool = defineTool({
     onboarded: z.boolean(),
     action: z.enum(["installed", "upgraded", "unchanged"]),
     duration_ms: z.number(),
+    previous_version: z.string().optional().describe("The version this deploy replaced, when one was installed"),
+    downgraded: z.literal(true).optional().describe('Set when an older version replaced a newer one (action stays "upgraded": "replaced by another version")'),
     warning: z.string().optional(),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
