@@ -1,10 +1,12 @@
 import type { Deps } from "../deps.js";
+import { deployCommand } from "./deploy.js";
 import { dispatchCommand, fanoutCommand } from "./dispatch.js";
 import { doctorCommand } from "./doctor.js";
 import { killCommand, logsCommand, tasksCommand } from "./tasks.js";
 import { inferCommand } from "./infer.js";
 import { ledCommand } from "./led.js";
 import { statusCommand } from "./status.js";
+import { teardownCommand } from "./teardown.js";
 
 /** The parsed command line every verb gets. */
 export interface Parsed {
@@ -31,8 +33,10 @@ export const verbs: Verb[] = [
     summary: "probe every host: SSH, PicoClaw, load",
     run: (deps, p) => statusCommand(deps, { json: p.json, ...(p.hostsList ? { hosts: p.hostsList } : {}), ...(p.labelsList ? { labels: p.labelsList } : {}) }),
   },
+  { name: "deploy", usage: "deploy <host…> [--version v] [--force]", summary: "install or upgrade PicoClaw on hosts (checksum verified)", run: deployCommand },
   { name: "dispatch", usage: 'dispatch <host|auto> "<task>" [--timeout S] [--teardown]', summary: "run one PicoClaw task, print its reply", run: dispatchCommand },
   { name: "fanout", usage: 'fanout "<task>" [--hosts a,b | --labels x]', summary: "run a task on many hosts at once", run: fanoutCommand },
+  { name: "teardown", usage: "teardown <host…> [--purge]", summary: "remove PicoClaw and its key files (--purge: ~/.picoclaw too)", run: teardownCommand },
   { name: "tasks", usage: "tasks [--status s] [--hosts h]", summary: "tasks started so far (kept across restarts)", run: tasksCommand },
   { name: "logs", usage: "logs <task_id> [--lines N]", summary: "the last lines a task printed", run: logsCommand },
   { name: "kill", usage: "kill <task_id>", summary: "kill a running task and everything it started", run: killCommand },
