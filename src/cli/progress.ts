@@ -22,7 +22,7 @@ export class ProgressBar {
     const filled = Math.round((done / this.total) * width);
     const bar = `${"#".repeat(filled)}${"-".repeat(width - filled)}`;
     const fails = this.failures ? `, ${this.failures} failed` : "";
-    this.stream.write(`\r\u001b[2K${this.label} [${bar}] ${done}/${this.total}${fails} ${note}`.slice(0, (this.stream.columns ?? 100) - 1));
+    this.stream.write(`\r\u001b[2K${this.label} [${bar}] ${done}/${this.total}${fails} ${note}`.slice(0, (this.stream.columns || 100) - 1));
   }
 
   /** Clears the line so the final table starts clean. */
