@@ -4,6 +4,16 @@ import { z } from "zod";
 export const ARCHES = ["amd64", "arm64", "riscv64", "armv7", "armv6"] as const;
 export type Arch = (typeof ARCHES)[number];
 
+/** Every tool the MCP server offers, as `policy.disabled_tools` may name them. */
+export const TOOL_NAMES = [
+  "fleet_status", "deploy_host", "dispatch_task", "fanout", "teardown", "cluster_led",
+  "crush_infer", "crush_models", "task_status", "task_logs", "task_list", "task_kill",
+] as const;
+
+/** The tools that change hosts, which `policy.allowed_labels` can confine to labelled hosts. */
+export const POLICY_TOOLS = ["dispatch_task", "fanout", "teardown", "deploy_host"] as const;
+export type PolicyTool = (typeof POLICY_TOOLS)[number];
+
 // Names become file names on the orchestrator and labels in logs: keep them boring.
 const hostName = z
   .string()
@@ -91,8 +101,11 @@ export const configSchema = z.object({
     .prefault({}),
   policy: z
     .object({
-      disabled_tools: z.array(z.string()).default([]),
-      allowed_labels: z.record(z.string(), z.array(z.string())).default({}),
+      // Security: an enum, so a misspelt tool name is a config error rather than a rule that never applies.
+      disabled_tools: z.array(z.enum(TOOL_NAMES)).default([]),
+      allowed_labels: z
+        .partialRecord(z.enum(POLICY_TOOLS), z.array(z.string().min(1)).min(1, "expected at least one label (to switch a tool off, use disabled_tools)"))
+        .default({}),
     })
     .prefault({}),
   allow_adhoc_hosts: z.boolean().default(false),

@@ -22,7 +22,7 @@ export function createServer(
     { name: "picoclaw-fleet", version: SERVER_VERSION },
     { capabilities: { tools: {}, logging: {} } },
   );
-  const disabled = new Set(deps.config.policy.disabled_tools);
+  const disabled = new Set<string>(deps.config.policy.disabled_tools);
   // The list mixes tools of different schemas; each was type-checked by defineTool in its own file.
   for (const tool of allTools as unknown as ToolDef<ZodRawShape, ZodRawShape>[]) {
     if (!disabled.has(tool.name)) registerTool(server, deps, tool, shutdown, inflight);

@@ -2,6 +2,8 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
+import { scrubSecrets } from "../log.js";
+import { secretValues } from "../runtime.js";
 
 /** All four MCP annotations, always set explicitly (CONTRACT.md). */
 export interface Annotations {
@@ -54,7 +56,18 @@ export function toolErrorResult(message: string): CallToolResult {
   return { isError: true, content: [{ type: "text", text: message }] };
 }
 
-/** Registers one tool on the server, wiring progress, cancellation and error translation. */
+/**
+ * Security: each secret value (API key, passwords) replaced in every string of a result, so task
+ * output that echoes one (a PicoClaw printing its own config) never reaches the client.
+ */
+function scrubDeep(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === "string") return scrubSecrets(value, secrets);
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, secrets));
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubDeep(v, secrets)]));
+  return value;
+}
+
+/** Registers one tool on the server, wiring progress, cancellation, error translation and secret scrubbing. */
 export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
   server: McpServer,
   deps: Deps,
@@ -87,14 +100,15 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
       const work = def.run(args, { deps, signal, progress });
       inflight.add(work);
       void work.catch(() => undefined).finally(() => inflight.delete(work));
+      const secrets = secretValues(deps.config);
       try {
         const out = await work;
         deps.logger.debug({ tool: def.name, ms: Date.now() - started }, "tool done");
-        return toolResult(out);
+        return toolResult(secrets.length ? (scrubDeep(out, secrets) as object) : out);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         if (!(err instanceof ToolError)) deps.logger.error({ tool: def.name, err: message }, "tool failed");
-        return toolErrorResult(message);
+        return toolErrorResult(scrubSecrets(message, secrets));
       }
     }) as never,
   );

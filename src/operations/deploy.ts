@@ -9,6 +9,7 @@ import { buildRemoteConfig } from "../picoclaw/remote-config.js";
 import { compareVersions, parseVersionOutput } from "../picoclaw/version.js";
 import { abandonCommand, commitCommand, parseCommit, STAGING_DIR, unpackCommand } from "./deploy-scripts.js";
 import type { OperationContext } from "./dispatch.js";
+import { applyPolicy } from "./policy.js";
 import { probeHost } from "./status.js";
 
 /** What `deploy_host` reports for one host. */
@@ -94,6 +95,7 @@ async function stage(t: HostTransport, host: string, localPath: string, release:
  * its API key in 0600 files written over SFTP: never in argv, never logged.
  */
 export async function deployHost(deps: Deps, input: DeployInput, ctx: OperationContext = {}): Promise<DeployResult> {
+  applyPolicy(deps.config, "deploy_host", [deps.fleet.host(input.host)], { explicit: true });
   const leds = input.activity === false ? undefined : createActivity(deps);
   leds?.start(1);
   let status = "failed";

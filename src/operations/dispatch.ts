@@ -4,6 +4,7 @@ import { errorResult, type HostResult } from "../tasks/host-result.js";
 import type { RunRequest, RunningTask } from "../tasks/task-service.js";
 import { deployHost } from "./deploy.js";
 import { pickHost } from "./pick-host.js";
+import { applyPolicy } from "./policy.js";
 import { settleWithin } from "./wait.js";
 
 /** What dispatch_task and fanout share: how long, how to wait, what to do around the task. */
@@ -62,7 +63,9 @@ export async function collect(deps: Deps, started: RunningTask[], hosts: string[
 
 /** `dispatch_task`: one task on one host (by name, by labels, or the least loaded), within wait_s. */
 export async function dispatch(deps: Deps, input: DispatchInput, ctx: OperationContext = {}): Promise<HostResult> {
-  const host = input.host && input.host !== "auto" ? deps.fleet.host(input.host).name : await pickHost(deps, input.labels, ctx.signal);
+  const named = Boolean(input.host) && input.host !== "auto";
+  const allowed = applyPolicy(deps.config, "dispatch_task", named ? [deps.fleet.host(input.host!)] : deps.fleet.select({ labels: input.labels }), { explicit: named, teardown: input.teardown });
+  const host = named ? allowed[0]!.name : await pickHost(deps, input.labels, ctx.signal, allowed.map((h) => h.name));
   const running = deps.tasks.run(runRequest(deps, host, input.task, input));
   const started = Date.now();
   const timeoutS = input.timeout_s ?? deps.config.defaults.timeout_s;

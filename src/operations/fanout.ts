@@ -3,6 +3,7 @@ import { createActivity } from "../claw/activity.js";
 import type { Deps } from "../deps.js";
 import type { HostResult, TaskStatus } from "../tasks/host-result.js";
 import { collect, runRequest, type OperationContext, type RunOptions } from "./dispatch.js";
+import { applyPolicy } from "./policy.js";
 
 export interface FanoutInput extends RunOptions {
   task?: string | undefined;
@@ -21,10 +22,12 @@ export interface FanoutResult {
 function jobs(deps: Deps, input: FanoutInput): { host: string; task: string }[] {
   if (input.tasks?.length) {
     if (input.task !== undefined) throw new Error("Give either task (with hosts or labels) or tasks, not both");
+    applyPolicy(deps.config, "fanout", input.tasks.map((t) => deps.fleet.host(t.host)), { explicit: true, teardown: input.teardown });
     return input.tasks.map((t) => ({ host: deps.fleet.host(t.host).name, task: t.task }));
   }
   if (input.task === undefined) throw new Error("Expected task (one task for the selected hosts) or tasks ([{ host, task }])");
-  const hosts = deps.fleet.select({ hosts: input.hosts, labels: input.labels });
+  const selected = deps.fleet.select({ hosts: input.hosts, labels: input.labels });
+  const hosts = applyPolicy(deps.config, "fanout", selected, { explicit: Boolean(input.hosts?.length), teardown: input.teardown });
   if (hosts.length === 0) throw new Error(`No host matches${input.labels ? ` labels ${input.labels.join(", ")}` : ""}; see fleet_status`);
   return hosts.map((h) => ({ host: h.name, task: input.task! }));
 }

@@ -2,6 +2,7 @@ import PQueue from "p-queue";
 import type { Deps } from "../deps.js";
 import { commandLine } from "../fleet/shell.js";
 import { TASKS_DIR } from "../tasks/remote-scripts.js";
+import { applyPolicy } from "./policy.js";
 
 /** One host's row of `teardown`. */
 export interface TeardownRow {
@@ -41,7 +42,7 @@ export async function teardownHost(deps: Deps, host: string, purge: boolean, sig
 
 /** `teardown` over many hosts at once, each a row; never fails as a whole. */
 export async function teardown(deps: Deps, hosts: string[], purge: boolean, signal?: AbortSignal, onHost?: (row: TeardownRow, done: number) => void): Promise<{ results: TeardownRow[] }> {
-  const names = deps.fleet.select({ hosts }).map((h) => h.name);
+  const names = applyPolicy(deps.config, "teardown", deps.fleet.select({ hosts }), { explicit: true }).map((h) => h.name);
   const queue = new PQueue({ concurrency: deps.config.defaults.concurrency });
   let done = 0;
   const results = await Promise.all(

@@ -16,6 +16,15 @@ export interface TaskFrame {
 const MARK = "\u001epcf";
 
 /**
+ * Security: a number as the runner prints it (digits alone), else null. The host (or the task,
+ * which can write to its own task directory) controls this text; NaN, Infinity or 1e400 in a row
+ * would break the tool's outputSchema and so fail a whole fan-out for one host.
+ */
+function int(text: string | undefined): number | null {
+  return text !== undefined && /^-?\d{1,15}$/.test(text) ? Number(text) : null;
+}
+
+/**
  * Parses what the runner or `collect` printed. Output travels as base64, so binary bytes and
  * invalid UTF-8 survive the trip; they are decoded here (invalid sequences become U+FFFD).
  * Returns null when no frame is present (the channel broke before the runner printed).
@@ -30,11 +39,11 @@ export function parseFrame(text: string): TaskFrame | null {
   const f = empty();
   const kv = Object.fromEntries(head.split(/\s+/).map((p) => p.split("=") as [string, string]));
   f.state = kv.state === "done" ? "done" : "running";
-  f.exitCode = kv.exit !== undefined && kv.exit !== "" ? Number(kv.exit) : null;
+  f.exitCode = int(kv.exit);
   f.timedOut = kv.timed_out === "1";
   f.cancelled = kv.cancelled === "1";
-  f.startedAt = kv.started ? Number(kv.started) : null;
-  f.endedAt = kv.ended ? Number(kv.ended) : null;
+  f.startedAt = int(kv.started);
+  f.endedAt = int(kv.ended);
   const parts: Record<"out" | "err", { head: Buffer; tail?: Buffer }> = { out: { head: Buffer.alloc(0) }, err: { head: Buffer.alloc(0) } };
   let ended = false;
   for (const section of sections.slice(1)) {
@@ -43,7 +52,7 @@ export function parseFrame(text: string): TaskFrame | null {
     if (stream === "end") ended = true;
     if (stream !== "out" && stream !== "err") continue;
     const bytes = Buffer.from(nl < 0 ? "" : section.slice(nl + 1), "base64");
-    f.bytes[stream] = Number(total);
+    f.bytes[stream] = int(total) ?? 0;
     if (which === "tail") parts[stream].tail = bytes;
     else parts[stream].head = bytes;
   }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { dispatch } from "../../operations/dispatch.js";
 import { defineTool } from "../tool.js";
-import { hostResult, labelList, runOptions, taskText } from "./shared-schemas.js";
+import { argText, hostResult, labelList, runOptions, taskText } from "./shared-schemas.js";
 
 /** `dispatch_task`: one PicoClaw task on one host, bounded by a timeout that kills. */
 export const dispatchTaskTool = defineTool({
@@ -15,8 +15,8 @@ export const dispatchTaskTool = defineTool({
     labels: labelList.optional().describe('With host "auto": only hosts carrying all these labels'),
     ...runOptions,
     deploy: z.boolean().optional().describe("Deploy PicoClaw first when it is missing (default true)"),
-    session: z.string().min(1).max(128).optional().describe("PicoClaw session key (--session), to continue a conversation"),
-    model: z.string().min(1).max(128).optional().describe("PicoClaw model name (--model) for this task"),
+    session: argText("session", 128).optional().describe("PicoClaw session key (--session), to continue a conversation"),
+    model: argText("model", 128).optional().describe("PicoClaw model name (--model) for this task"),
   },
   output: hostResult.shape,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },

@@ -27,13 +27,27 @@ export const hostResult = z.object({
   error: z.string().optional().describe("Why the task did not succeed, and what to do next"),
 });
 
-/** Security: a task is data for PicoClaw's -m; NUL cannot travel in argv, so it is refused up front. */
+/** Linux's MAX_ARG_STRLEN less the NUL terminator: the longest one argv element (PicoClaw's -m) can be. */
+const MAX_ARG_BYTES = 131_071;
+
+/**
+ * Security: a task is data for PicoClaw's -m, one argv element; NUL cannot travel in argv and the
+ * kernel refuses a longer element (E2BIG), so both are refused up front, naming the field.
+ */
 export const taskText = z
   .string()
   .min(1)
-  .max(256 * 1024)
+  .max(MAX_ARG_BYTES)
   .refine((s) => !s.includes("\0"), "task must not contain NUL bytes (argv cannot carry them)")
+  .superRefine((s, ctx) => {
+    const bytes = Buffer.byteLength(s, "utf8");
+    if (bytes > MAX_ARG_BYTES) ctx.addIssue({ code: "custom", message: `Expected task to be at most ${MAX_ARG_BYTES} bytes in UTF-8 (one argv element), got ${bytes}` });
+  })
   .describe("The instruction for PicoClaw, passed verbatim to `picoclaw agent -m`");
+
+/** Security: text that reaches a host as one argv element (--session, --model); NUL cannot, so it is refused up front. */
+export const argText = (field: string, max: number) =>
+  z.string().min(1).max(max).refine((s) => !s.includes("\0"), `${field} must not contain NUL bytes (argv cannot carry them)`);
 
 /** Options shared by dispatch_task and fanout. */
 export const runOptions = {
