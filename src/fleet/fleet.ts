@@ -101,7 +101,7 @@ export class Fleet {
         idleMs: ssh.idle_s * 1000,
       },
       this.log,
-      jump ? () => this.sshTransport(jump).connection() : undefined,
+      jump ? () => this.sshTransport(jump) : undefined,
     );
     this.ssh.set(target.name, transport);
     return transport;

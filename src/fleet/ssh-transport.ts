@@ -15,6 +15,13 @@ export interface ConnectionStats {
 }
 
 /**
+ * Handshakes at once through one jump host. Each is an unauthenticated connection at its target
+ * until it logs in: below OpenSSH's default `MaxStartups 10:30:100`, past which sshd drops new
+ * connections at random, so a 100-host fan-out through one jump never meets those refusals.
+ */
+export const JUMP_HANDSHAKES = 8;
+
+/**
  * One SSH host behind one pooled ssh2 connection: opened on first use, shared by every call,
  * kept alive, closed when idle, reopened after a drop. At most `maxChannels` channels are open at
  * once (below OpenSSH's MaxSessions 10); extra work waits its turn in a queue instead of failing.
@@ -26,13 +33,17 @@ export class SshTransport implements HostTransport {
   private readonly channels: PQueue;
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Connections of hosts that jump through this one, open or opening: this one is not idle while any is. */
+  private tunnels = 0;
+  /** Paces the handshakes of hosts that jump through this one (see JUMP_HANDSHAKES). */
+  private readonly handshakes = new PQueue({ concurrency: JUMP_HANDSHAKES });
 
   constructor(
     readonly target: SshTarget,
     private readonly settings: SshSettings & { maxChannels: number; idleMs: number },
     private readonly log: Logger,
-    /** Opens (or reuses) the jump host's connection when the target has one. */
-    private readonly jumpConnection?: () => Promise<Client>,
+    /** The jump host's transport when the target has one (its pooled connection is reused). */
+    private readonly jump?: () => SshTransport,
   ) {
     this.channels = new PQueue({ concurrency: settings.maxChannels });
     this.channels.on("idle", () => this.armIdleClose());
@@ -44,11 +55,22 @@ export class SshTransport implements HostTransport {
     clearTimeout(this.idleTimer);
     if (!this.client) {
       const attempt = (async () => {
-        const via = this.jumpConnection ? await this.jumpConnection() : undefined;
-        const client = await connectSsh(this.target, this.settings, this.log, via);
+        const jump = this.jump?.();
+        // The jump connection carries this one: it must not close as idle while this one is open.
+        const release = jump?.hold();
+        let client: Client;
+        try {
+          client = jump
+            ? await jump.paced(async () => connectSsh(this.target, this.settings, this.log, await jump.connection()))
+            : await connectSsh(this.target, this.settings, this.log);
+        } catch (err) {
+          release?.();
+          throw err;
+        }
         this.stats.connects++;
         this.log.debug({ host: this.target.name }, "ssh connected");
         client.on("close", () => {
+          release?.();
           if (this.client === attempt) this.client = undefined;
         });
         client.on("error", (err) => this.log.warn({ host: this.target.name, err: err.message }, "ssh connection error"));
@@ -60,6 +82,23 @@ export class SshTransport implements HostTransport {
       });
     }
     return this.client;
+  }
+
+  /** Keeps this connection from closing as idle until the returned function is called (a host tunnelled through it). */
+  hold(): () => void {
+    this.tunnels++;
+    clearTimeout(this.idleTimer);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      if (--this.tunnels === 0 && this.channels.pending === 0 && this.channels.size === 0) this.armIdleClose();
+    };
+  }
+
+  /** Runs the handshake of a host that jumps through this one, at most JUMP_HANDSHAKES at once. */
+  paced<T>(handshake: () => Promise<T>): Promise<T> {
+    return this.handshakes.add(handshake) as Promise<T>;
   }
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -105,9 +144,9 @@ export class SshTransport implements HostTransport {
 
   private armIdleClose(): void {
     clearTimeout(this.idleTimer);
-    if (!this.client || this.settings.idleMs <= 0) return;
+    if (!this.client || this.settings.idleMs <= 0 || this.tunnels > 0) return;
     this.idleTimer = setTimeout(() => {
-      if (this.channels.pending === 0 && this.channels.size === 0) void this.close(false);
+      if (this.channels.pending === 0 && this.channels.size === 0 && this.tunnels === 0) void this.close(false);
     }, this.settings.idleMs);
     this.idleTimer.unref();
   }

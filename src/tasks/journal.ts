@@ -13,10 +13,15 @@ export interface TaskRecord {
   status: TaskStatus;
   /** Tear PicoClaw down from the host once the result is in. */
   teardown: boolean;
+  /**
+   * Whether the launch on the host was attempted: false while the task waits in a fan-out's queue;
+   * undefined in journals written before this was recorded.
+   */
+  launched?: boolean;
   result?: HostResult;
 }
 
-type Line = { op: "start"; record: TaskRecord } | { op: "finish"; result: HostResult };
+type Line = { op: "start"; record: TaskRecord } | { op: "launch"; task_id: string } | { op: "finish"; result: HostResult };
 
 /**
  * The small local journal that lets `task_status`, `task_logs`, `task_list` and `task_kill` find
@@ -36,6 +41,14 @@ export class TaskJournal {
   start(record: TaskRecord): void {
     this.load().set(record.task_id, record);
     this.append({ op: "start", record });
+  }
+
+  /** Records that the task is about to be launched on its host (it left the queue). */
+  launch(taskId: string): void {
+    const record = this.load().get(taskId);
+    if (!record || record.launched || record.result) return;
+    record.launched = true;
+    this.append({ op: "launch", task_id: taskId });
   }
 
   /** Records a final result (ignored for a task already final: the first outcome wins). */
@@ -78,7 +91,10 @@ export class TaskJournal {
         continue; // a torn last line from a crash: everything before it still counts
       }
       if (line.op === "start") records.set(line.record.task_id, line.record);
-      else {
+      else if (line.op === "launch") {
+        const record = records.get(line.task_id);
+        if (record) record.launched = true;
+      } else {
         const record = records.get(line.result.task_id);
         if (record && !record.result) Object.assign(record, { status: line.result.status, result: line.result });
       }

@@ -65,6 +65,7 @@ export class TaskService {
       timeout_s: req.timeoutS,
       status: "running",
       teardown: Boolean(req.teardown),
+      launched: false,
     };
     this.journal.start(record);
     const cancelled = new AbortController();
@@ -95,11 +96,20 @@ export class TaskService {
     const record = this.record(taskId);
     if (record.result) return record.result;
     const started = Date.parse(record.started_at);
-    const res = await this.fleet.transport(record.host).exec(collectCommand(taskId, this.config.tasks.output_cap_bytes), this.execOptions(30));
+    if (record.launched === false && this.live.has(taskId)) {
+      return { ...errorResult(record.host, taskId, "running", "queued: waiting for a free slot in its fan-out, not launched yet"), duration_ms: Date.now() - started };
+    }
+    const cap = this.config.tasks.output_cap_bytes;
+    // The frame carries up to `cap` bytes per stream as base64: the same exec cap as the runner's, or it is cut mid-frame.
+    const res = await this.fleet.transport(record.host).exec(collectCommand(taskId, cap), { ...this.execOptions(30), maxOutputBytes: cap * 3 + 65_536 });
     if (res.failure) return { ...errorResult(record.host, taskId, "running", `${res.failure.message}; the task may still be running there: ask again later`), duration_ms: Date.now() - started };
     const frame = parseFrame(res.stdout);
     if (!frame || frame.state === "missing") return errorResult(record.host, taskId, "running", "the host gave no task state; ask again later");
     if (frame.state === "gone") {
+      // Still in this server's hands (PicoClaw being deployed first): not on the host yet, not lost.
+      if (this.live.has(taskId)) return { ...errorResult(record.host, taskId, "running", `not started on ${record.host} yet (PicoClaw may be deploying first); ask again later`), duration_ms: Date.now() - started };
+      // Not live and never launched: the server that queued it stopped first (a restart, a crash).
+      if (record.launched === false) return this.settle(record, errorResult(record.host, taskId, "cancelled", `never launched on ${record.host}: the server that queued it stopped before its turn`));
       return this.settle(record, errorResult(record.host, taskId, "failed", `the task directory is gone from ${record.host} and its result was never collected`));
     }
     const result = frameToResult(record.host, taskId, frame, Date.now() - started);
@@ -156,6 +166,7 @@ export class TaskService {
 
   private async execute(taskId: string, req: RunRequest, cancelled: AbortSignal): Promise<HostResult> {
     const started = Date.now();
+    this.journal.launch(taskId);
     const transport = this.fleet.transport(req.host);
     const cap = this.config.tasks.output_cap_bytes;
     const launch = (): Promise<ExecResult> =>

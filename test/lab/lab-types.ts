@@ -1,4 +1,7 @@
+import type { LinkStats, NetnsHostSpec } from "./netns-host.js";
 import type { RunResult } from "./run.js";
+
+export type { LinkStats, NetnsHostSpec } from "./netns-host.js";
 
 /** One host of the lab: a real sshd address and the local Unix user that plays the remote account. */
 export interface LabHost {
@@ -30,6 +33,12 @@ export interface LabOptions {
   sshdOptions?: string[];
   /** User/namespace name prefix (`[a-z][a-z0-9]{0,15}`); default the first free `pl0`, `pl1`, ... */
   prefix?: string;
+  /**
+   * Extra hosts, each with its own sshd inside a network namespace of its own, reached over a link that
+   * `setLink` cuts and restores (a veth pair), or that delays and loses packets (`latencyMs`, `lossPercent`).
+   * They are in `netnsHosts` and in the config, not in `hosts`.
+   */
+  netnsHosts?: NetnsHostSpec[];
 }
 
 /** A running lab; `stop()` takes all of it down again. */
@@ -38,6 +47,8 @@ export interface Lab {
   hosts: LabHost[];
   refusing?: LabHost;
   silent?: LabHost;
+  /** The hosts of `LabOptions.netnsHosts`, in that order. */
+  netnsHosts: LabHost[];
   clientKey: string;
   knownHosts: string;
   /** Writes a fleet config (CONTRACT.md format) for every lab host, `overrides` deep-merged over it; returns its path. */
@@ -56,6 +67,10 @@ export interface Lab {
   rotateHostKey(host: LabHost): Promise<void>;
   /** Every live process of the host's user, including `sshd: user@notty` while a connection is open. */
   processes(host: LabHost): Promise<{ pid: number; cmd: string }[]>;
+  /** Cuts (`false`) or restores (`true`) the link to a netns host: packets vanish silently while it is down. */
+  setLink(host: LabHost, up: boolean): Promise<void>;
+  /** A netns host's link counters (emulated links only; undefined for a veth). */
+  linkStats(host: LabHost): Promise<LinkStats | undefined>;
   /** Kills its sshds and every process of its users, removes the namespace and the dir. */
   stop(): Promise<void>;
 }

@@ -23,6 +23,10 @@ export interface SshdSpec {
   passwordAuth: boolean;
   /** Lines put first in sshd_config: for most keywords the first value wins, so these override the lab's. */
   extra: string[];
+  /** Run inside this network namespace (`ip netns exec`), on `port` (no free port is picked there). */
+  netns?: string;
+  /** A fixed port instead of a free one; required with `netns`. */
+  port?: number;
 }
 
 let versionCache: [number, number] | undefined;
@@ -45,6 +49,7 @@ export class Sshd {
   readonly logPath: string;
 
   constructor(readonly spec: SshdSpec) {
+    this.port = spec.port ?? 0;
     this.keyPath = join(spec.dir, "ssh_host_ed25519_key");
     this.configPath = join(spec.dir, "sshd_config");
     this.logPath = join(spec.dir, "sshd.log");
@@ -133,7 +138,8 @@ export class Sshd {
       "StrictModes yes",
       `AllowUsers ${users.join(" ")}`,
       // One sshd stands for n hosts: scale the unauthenticated-connection limit as n separate sshds would have it.
-      `MaxStartups ${10 * n}:30:${100 * n}`,
+      // sshd takes the last MaxStartups line, not the first: left out when `extra` sets its own, so that one wins.
+      ...(extra.some((l) => /^\s*MaxStartups\s/i.test(l)) ? [] : [`MaxStartups ${10 * n}:30:${100 * n}`]),
       "PrintMotd no",
       "PrintLastLog no",
       "X11Forwarding no",
@@ -147,7 +153,11 @@ export class Sshd {
 
   private async spawnAndWait(): Promise<void> {
     const log = openSync(this.logPath, "w");
-    const child = spawn(SSHD, ["-D", "-e", "-f", this.configPath], { stdio: ["ignore", log, log] });
+    const args = ["-D", "-e", "-f", this.configPath];
+    // `ip netns exec` execs sshd in place, so the child's pid is sshd's own.
+    const child = this.spec.netns
+      ? spawn("ip", ["netns", "exec", this.spec.netns, SSHD, ...args], { stdio: ["ignore", log, log] })
+      : spawn(SSHD, args, { stdio: ["ignore", log, log] });
     closeSync(log);
     child.unref();
     this.child = child;
