@@ -96,7 +96,7 @@ export function classifyConnectError(err: Error & { code?: string; level?: strin
     return new FleetError("auth", `Authentication failed for ${target.user}@${name} (${where}): the host refused every key offered; authorise the key (ssh-copy-id -i KEY ${target.user}@${target.host}) or set ssh_key`, name);
   }
   // Nothing ran yet: a connect that fails is never "disconnected" (which reads as "dropped while the command ran").
-  if (/before handshake/i.test(err.message)) {
+  if (/before handshake/i.test(err.message) || err.code === "ECONNRESET") {
     return new FleetError("refused", `${name} (${where}) closed the connection before the SSH handshake: its sshd turned it away (too many unauthenticated connections at once, past MaxStartups) or a firewall or TCP wrapper did; try again`, name);
   }
   return new FleetError("unreachable", `SSH to ${name} (${where}) failed: ${err.message}`, name);
@@ -156,17 +156,20 @@ export async function connectSsh(target: SshTarget, settings: SshSettings, log: 
       algorithms: { serverHostKey: hostKeyOrder(entries.map((e) => e.keyType)) as never },
       ...(sock ? { sock } : {}),
     };
-    const onError = (err: Error) => {
-      client.removeListener("ready", onReady);
+    // One listener for the client's whole life: ssh2 can emit a second error after the first (a
+    // reset, then "Connection lost before handshake"), and an error with no listener would crash.
+    let settled = false;
+    client.on("error", (err: Error) => {
+      if (settled) return log.debug({ host: target.name, err: err.message }, "ssh error after connect settled");
+      settled = true;
       client.end();
       reject(classifyConnectError(err, target, settings.connectTimeoutMs, hostKeyProblem));
-    };
-    const onReady = () => {
-      client.removeListener("error", onError);
+    });
+    client.once("ready", () => {
+      if (settled) return client.end();
+      settled = true;
       resolve(client);
-    };
-    client.once("ready", onReady);
-    client.once("error", onError);
+    });
     client.connect(config);
     // Nagle off: a channel request is several small packets, and Nagle holding the last one for
     // sshd's delayed ACK cost 40 ms per exec on an open connection (measured in bench/).
