@@ -83,6 +83,8 @@ export const configSchema = z.object({
       journal: z.string().default("~/.local/state/picoclaw-fleet/tasks.jsonl"),
       retention_s: z.number().int().min(0).default(0),
       output_cap_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+      /** Bytes a task may write on its host (stdout or stderr) before it is killed: a runaway agent must not fill the disk. */
+      max_output_bytes: z.number().int().min(1024 * 1024).max(64 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
     })
     .prefault({}),
   claw: z

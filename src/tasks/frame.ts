@@ -3,6 +3,8 @@ export interface TaskFrame {
   state: "done" | "running" | "missing" | "gone";
   exitCode: number | null;
   timedOut: boolean;
+  /** Killed by the host's watchdog for writing more than tasks.max_output_bytes. */
+  outputLimited: boolean;
   cancelled: boolean;
   startedAt: number | null;
   endedAt: number | null;
@@ -41,6 +43,7 @@ export function parseFrame(text: string): TaskFrame | null {
   f.state = kv.state === "done" ? "done" : "running";
   f.exitCode = int(kv.exit);
   f.timedOut = kv.timed_out === "1";
+  f.outputLimited = kv.output_limit === "1";
   f.cancelled = kv.cancelled === "1";
   f.startedAt = int(kv.started);
   f.endedAt = int(kv.ended);
@@ -66,5 +69,5 @@ export function parseFrame(text: string): TaskFrame | null {
 }
 
 function empty(): TaskFrame {
-  return { state: "running", exitCode: null, timedOut: false, cancelled: false, startedAt: null, endedAt: null, stdout: "", stderr: "", bytes: { out: 0, err: 0 }, truncated: false };
+  return { state: "running", exitCode: null, timedOut: false, outputLimited: false, cancelled: false, startedAt: null, endedAt: null, stdout: "", stderr: "", bytes: { out: 0, err: 0 }, truncated: false };
 }

@@ -12,9 +12,10 @@ emit() {
   D=$1; C=$2; st=running; ex=
   if [ -f "$D/exit" ]; then st=done; ex=$(cat "$D/exit"); fi
   to=0; [ -f "$D/timed_out" ] && to=1
+  ol=0; [ -f "$D/output_limit" ] && ol=1
   ca=0; [ -f "$D/cancelled" ] && ca=1
   sa=$(cat "$D/started" 2>/dev/null); en=$(cat "$D/ended" 2>/dev/null)
-  printf '\\036pcf state=%s exit=%s timed_out=%s cancelled=%s started=%s ended=%s\\n' "$st" "$ex" "$to" "$ca" "$sa" "$en"
+  printf '\\036pcf state=%s exit=%s timed_out=%s cancelled=%s output_limit=%s started=%s ended=%s\\n' "$st" "$ex" "$to" "$ca" "$ol" "$sa" "$en"
   for s in out err; do
     f="$D/$s"; n=0; [ -f "$f" ] && n=$(wc -c < "$f" | tr -d ' ')
     if [ "$n" -le "$C" ]; then
@@ -30,6 +31,28 @@ emit() {
 `;
 
 /**
+ * The watchdog, on the host in a process group of its own: once a second it checks whether the
+ * task ended, whether its output passed the limit (a runaway agent must not fill a Pi's SD card),
+ * and whether the timeout ran out; then it kills PicoClaw's whole group, TERM then KILL, and
+ * records the exit itself if the runner could not. Arguments: timeout_s, dir, group, byte limit.
+ */
+const WATCHDOG = `T=$1; D=$2; C=$3; L=$4; i=0
+while [ "$i" -lt "$T" ]; do
+  sleep 1; i=$((i + 1))
+  [ -f "$D/exit" ] && exit 0
+  for f in "$D/out" "$D/err"; do n=$(wc -c < "$f" 2>/dev/null || echo 0); [ "$n" -gt "$L" ] && { : > "$D/output_limit"; break 2; }; done
+done
+[ -f "$D/exit" ] && exit 0
+[ -f "$D/output_limit" ] || : > "$D/timed_out"
+kill -TERM -"$C"; sleep 2; kill -KILL -"$C"; sleep 1
+[ -f "$D/exit" ] || { date +%s > "$D/ended"; echo 137 > "$D/exit"; }`;
+
+/** Quotes text for a double-quoted sh string: the watchdog travels inside the runner that way. */
+function quoteForDoubleQuotes(text: string): string {
+  return `"${text.replace(/[\\"$`]/g, "\\$&")}"`;
+}
+
+/**
  * The runner: stores the task (read from stdin, so it never sits in a command line), starts
  * PicoClaw in a process group of its own (setsid), arms a watchdog on the host that kills the
  * group at the timeout even if the orchestrator is gone, waits, records the exit code, kills
@@ -42,7 +65,8 @@ emit() {
  * (the trailing `x` keeps trailing newlines) and passed to -m as one argument.
  */
 const RUNNER = `${EMIT}
-D="$HOME/${TASKS_DIR}/$1"; T=$2; CAP=$3; S=$4; M=$5; META=$6; R=$7
+D="$HOME/${TASKS_DIR}/$1"; T=$2; CAP=$3; S=$4; M=$5; META=$6; R=$7; LIMIT=$8
+WATCHDOG=${quoteForDoubleQuotes(WATCHDOG)}
 if [ "$R" -gt 0 ] 2>/dev/null; then
   for old in "$HOME/${TASKS_DIR}"/t-*; do [ -f "$old/exit" ] && [ -n "$(find "$old/exit" -mmin +$(( (R + 59) / 60 )) 2>/dev/null)" ] && rm -rf "$old"; done
 fi
@@ -59,7 +83,7 @@ set -- agent -m "$msg"
 cd "$HOME" || exit 1
 NO_COLOR=1 setsid "$P" "$@" >"$D/out" 2>"$D/err" </dev/null &
 C=$!; echo "$C" > "$D/pid"
-setsid sh -c 'sleep "$1"; [ -f "$2/exit" ] && exit 0; : > "$2/timed_out"; kill -TERM -"$3"; sleep 2; kill -KILL -"$3"; sleep 1; [ -f "$2/exit" ] || { date +%s > "$2/ended"; echo 137 > "$2/exit"; }' wd "$T" "$D" "$C" >/dev/null 2>&1 </dev/null &
+setsid sh -c "$WATCHDOG" wd "$T" "$D" "$C" "$LIMIT" >/dev/null 2>&1 </dev/null &
 W=$!
 wait "$C"; code=$?
 kill -TERM -"$W" 2>/dev/null; kill -KILL -"$C" 2>/dev/null
@@ -105,11 +129,13 @@ export interface RunArgs {
   meta: object;
   /** Seconds a finished task directory is kept when it was not cleaned at collection; 0: none. */
   retentionS: number;
+  /** Bytes a task may write to stdout or stderr on the host before it is killed. */
+  maxOutputBytes: number;
 }
 
 /** The command that runs a task (its message comes on stdin). */
 export function runCommand(a: RunArgs): string {
-  return script(RUNNER, [a.taskId, String(a.timeoutS), String(a.capBytes), a.session ?? "", a.model ?? "", JSON.stringify(a.meta), String(a.retentionS)]);
+  return script(RUNNER, [a.taskId, String(a.timeoutS), String(a.capBytes), a.session ?? "", a.model ?? "", JSON.stringify(a.meta), String(a.retentionS), String(a.maxOutputBytes)]);
 }
 
 export const collectCommand = (taskId: string, capBytes: number) => script(COLLECT, [taskId, String(capBytes)]);

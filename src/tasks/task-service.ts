@@ -171,7 +171,7 @@ export class TaskService {
     const cap = this.config.tasks.output_cap_bytes;
     const launch = (): Promise<ExecResult> =>
       transport.exec(
-        runCommand({ taskId, timeoutS: req.timeoutS, capBytes: cap, session: req.session, model: req.model, meta: { task_id: taskId, host: req.host, timeout_s: req.timeoutS }, retentionS: this.config.tasks.retention_s }),
+        runCommand({ taskId, timeoutS: req.timeoutS, capBytes: cap, session: req.session, model: req.model, meta: { task_id: taskId, host: req.host, timeout_s: req.timeoutS }, retentionS: this.config.tasks.retention_s, maxOutputBytes: this.config.tasks.max_output_bytes }),
         // The host's watchdog enforces the timeout; this bound only guards against a host that hangs.
         { stdin: req.task, ...this.execOptions(req.timeoutS + 15), maxOutputBytes: cap * 3 + 65_536 },
       );

@@ -26,6 +26,9 @@ export function frameToResult(host: string, taskId: string, frame: TaskFrame, me
 function reason(status: HostResult["status"], frame: TaskFrame, host: string): string | undefined {
   if (status === "timed_out") return `PicoClaw timed out on ${host} and was killed with everything it started`;
   if (status === "cancelled") return `Cancelled: PicoClaw was killed on ${host} with everything it started`;
+  if (status === "failed" && frame.outputLimited) {
+    return `PicoClaw wrote more than tasks.max_output_bytes on ${host} and was killed with everything it started (the disk there must not fill up)`;
+  }
   if (status === "failed") {
     const last = frame.stderr.trim().split("\n").pop();
     return `PicoClaw exited with code ${frame.exitCode} on ${host}${last ? `: ${last}` : ""}`;

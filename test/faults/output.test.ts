@@ -14,7 +14,9 @@ let server: SpawnedServer;
 beforeAll(async () => {
   if (!existsSync(join(ROOT, "dist", "cli.js"))) throw new Error("dist/cli.js is missing: run npm run build first");
   fleet = await startFaultFleet({ hosts: 2 });
-  const path = fleet.configPath({ tasks: { output_cap_bytes: CAP } });
+  // A limit far above what a flood writes in these tests: here the timeout and the cap are under test
+  // (the output limit has its own test, output-limit.test.ts).
+  const path = fleet.configPath({ tasks: { output_cap_bytes: CAP, max_output_bytes: 32 * 1024 ** 3 } });
   const h = await harness(path);
   await deployAll(h, ["h01", "h02"]);
   await h.close();
