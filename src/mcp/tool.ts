@@ -80,7 +80,8 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
     {
       title: def.title,
       description: def.description,
-      inputSchema: def.input,
+      // Strict: a misspelt field (timeout for timeout_s) is an error naming it, not a silent default.
+      inputSchema: z.object(def.input).strict(),
       outputSchema: def.output,
       annotations: { title: def.title, ...def.annotations },
     },

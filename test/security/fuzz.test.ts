@@ -241,3 +241,18 @@ describe("host names", () => {
     );
   });
 });
+
+describe("strict inputs", () => {
+  it("a misspelt field is an error naming it, not a silent default", async () => {
+    const h = await connect(depsFor({ hosts: [{ name: "local", transport: "local" }] }));
+    try {
+      const res = await h.call("dispatch_task", { task: "x", host: "local", timeout: 5 });
+      expect(res.isError).toBe(true);
+      expect((res.content as { text: string }[])[0]!.text).toMatch(/Unrecognized key: "timeout"/);
+      const { tools } = await h.client.listTools();
+      for (const tool of tools) expect(tool.inputSchema.additionalProperties, tool.name).toBe(false);
+    } finally {
+      await h.close();
+    }
+  });
+});
