@@ -2,14 +2,17 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "./config/load.js";
 import type { Deps } from "./deps.js";
-import { verbs, type Parsed } from "./cli/verbs.js";
+import type { Parsed, Verb } from "./cli/verbs.js";
 
-const USAGE = `picoclaw-fleet: run PicoClaw workers across an SSH fleet
+function usage(verbs: Verb[]): string {
+  const width = Math.max(...verbs.map((v) => v.usage.length));
+  const line = (u: string, summary: string) => `  ${u.padEnd(width)}  ${summary}`;
+  return `picoclaw-fleet: run PicoClaw workers across an SSH fleet
 
 Usage: picoclaw-fleet <command> [options]
 
-  ${"serve".padEnd(44)} the stdio MCP server (what mcp.json runs)
-${verbs.map((v) => `  ${v.usage.padEnd(44)} ${v.summary}`).join("\n")}
+${line("serve", "the stdio MCP server (what mcp.json runs)")}
+${verbs.map((v) => line(v.usage, v.summary)).join("\n")}
 
 Options:
   --config PATH     fleet config (default: $PICOCLAW_FLEET_CONFIG, then ~/.openclaw/workspace/config/picoclaw-fleet.json)
@@ -17,6 +20,7 @@ Options:
   --hosts a,b       only these hosts        --labels x,y   only hosts with all these labels
   -h, --help        this help
 `;
+}
 
 function list(value: string | undefined): string[] | undefined {
   const items = value?.split(",").map((s) => s.trim()).filter(Boolean);
@@ -51,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const [name, ...rest] = positionals;
   if (values.help || !name || name === "help") {
-    process.stdout.write(USAGE);
+    process.stdout.write(usage((await import("./cli/verbs.js")).verbs));
     return name || values.help ? 0 : 2;
   }
   if (name === "serve") {
@@ -59,6 +63,8 @@ async function main(argv: string[]): Promise<number> {
     await serve(values.config ? { config: values.config } : {});
     return -1; // the server owns the process from here
   }
+  // Loaded after `serve` was ruled out: the MCP server starts without the CLI's modules.
+  const { verbs } = await import("./cli/verbs.js");
   const verb = verbs.find((v) => v.name === name);
   if (!verb) {
     process.stderr.write(`Unknown command "${name}". Run picoclaw-fleet --help for the list.\n`);
