@@ -9,17 +9,22 @@ export const TASKS_DIR = ".picoclaw-fleet/tasks";
  */
 const EMIT = `
 emit() {
-  D=$1; C=$2; st=running; ex=
-  if [ -f "$D/exit" ]; then st=done; ex=$(cat "$D/exit"); fi
+  D=$1; C=$2; st=running; ex=; sa=; en=
+  if [ -f "$D/exit" ]; then st=done; read -r ex < "$D/exit"; fi
   to=0; [ -f "$D/timed_out" ] && to=1
   ol=0; [ -f "$D/output_limit" ] && ol=1
   ca=0; [ -f "$D/cancelled" ] && ca=1
-  sa=$(cat "$D/started" 2>/dev/null); en=$(cat "$D/ended" 2>/dev/null)
+  [ -f "$D/started" ] && read -r sa < "$D/started"
+  [ -f "$D/ended" ] && read -r en < "$D/ended"
   printf '\\036pcf state=%s exit=%s timed_out=%s cancelled=%s output_limit=%s started=%s ended=%s\\n' "$st" "$ex" "$to" "$ca" "$ol" "$sa" "$en"
   for s in out err; do
-    f="$D/$s"; n=0; [ -f "$f" ] && n=$(wc -c < "$f" | tr -d ' ')
-    if [ "$n" -le "$C" ]; then
-      printf '\\036pcf %s %s head\\n' "$s" "$n"; head -c "$n" "$f" 2>/dev/null | base64
+    f="$D/$s"; n=0; [ -s "$f" ] && n=$(($(wc -c < "$f")))
+    if [ "$n" -eq 0 ]; then
+      printf '\\036pcf %s 0 head\\n' "$s"
+    elif [ "$n" -le "$C" ]; then
+      # A finished task's file no longer grows; a running one's is read up to the size just taken.
+      printf '\\036pcf %s %s head\\n' "$s" "$n"
+      if [ "$st" = done ]; then base64 < "$f"; else head -c "$n" "$f" | base64; fi
     else
       h=$((C / 2)); t=$((C - h))
       printf '\\036pcf %s %s head\\n' "$s" "$n"; head -c "$h" "$f" | base64
