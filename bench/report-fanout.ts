@@ -117,8 +117,8 @@ ${table(["side", `${d.calls} calls`, "per call", "ratio to ssh"], rows)}
 One \`ssh\` per call pays process start, TCP, key exchange and authentication every time:
 ${ms((s - b) / d.calls)} per call above the bare command. A dispatch on the open connection pays one
 channel, its remote scripts and one MCP round trip. Those scripts, run alone, take ${ms(u / d.calls)} a
-task against ${ms(b / d.calls)} for the bare command: about 20 short processes started one after
-another (mkdir, cat, date, setsid, the watchdog, wc, head, base64 for the framed output) plus a
+task against ${ms(b / d.calls)} for the bare command: about a dozen short processes started one after
+another (mkdir, cat, date, setsid, the watchdog, wc and base64 for the framed output) plus a
 second round trip to remove the task directory. ${
     v / s <= 0.3
       ? `The target (0.3) is met at ${ratio(v / s)}; of the ${ms(median(d.serverWarmCall))} of a warm call, those scripts are the largest part.`

@@ -74,19 +74,19 @@ Changed because of the first runs of this bench (\`src/fleet/ssh-connect.ts\`):
 
 What remains sits in three places; none is SSH or the connection pool.
 
-- **The runner script** (\`src/tasks/remote-scripts.ts\`) starts about 20 short processes one after
-  another around PicoClaw (\`mkdir\`, \`cat\`, two \`date\`, \`setsid\` twice for the task and its
-  watchdog, \`mv\`, and in the framing \`cat\` for each state file, \`wc | tr\` and \`head | base64\` per
-  stream), then a second round trip removes the task directory before the row is returned. Reading
-  state files with the shell's \`read\`, \`$(( $(wc -c < f) ))\` without \`tr\`, \`base64 < f\` without
-  \`head\` when under the cap, and a clean-up that does not hold the row back (sent after the row is
-  returned, or folded into the next task on that host) would bring warm fan-out and sequential
-  dispatch closer to the bare command. The watchdog and the task directory themselves stay: they are
-  what makes a timeout kill on the host and a task survive a dropped connection.
+- **The runner script** (\`src/tasks/remote-scripts.ts\`) still starts about a dozen short processes
+  around PicoClaw (\`mkdir\`, \`cat\`, two \`date\`, \`setsid\` twice for the task and its watchdog, \`mv\`, a
+  \`wc\` and a \`base64\` per non-empty stream). A first trim after the earlier runs of this bench (state
+  files read with the shell's \`read\`, no \`tr\`, no \`wc\` for an empty stream, \`base64 < f\` for a
+  finished task) took about ten process starts off each task. What remains beyond them is a second
+  round trip that removes the task directory before the row is returned; folding that clean-up into
+  the next command on the same host would bring warm fan-out and sequential dispatch closer to the
+  bare command. The watchdog and the task directory themselves stay: they are what makes a timeout
+  kill on the host and a task survive a dropped connection.
 - **Start-up**: the MCP SDK's modules alone exceed twice a bare node start. Bundling \`dist\` into one
-  file, Node 22's module compile cache (\`module.enableCompileCache()\`), or answering \`initialize\`
-  before the tool modules are loaded would cut it; \`cli.ts\` also imports every CLI verb before it
-  knows the command is \`serve\`.
+  file or a start-up snapshot would cut it (Node 22's \`module.enableCompileCache()\` is not in
+  Node 20). Loading the CLI's verbs only for CLI commands changed nothing measurable: the server
+  needs the same operations through its tools.
 - **Warm \`fleet_status\`** runs \`picoclaw version\` on every host on every call (half the probe's
   processes); caching the version per binary path, size and mtime would halve a warm probe.`;
 
