@@ -72,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const parsed: Parsed = { ...values, hostsList: list(values.hosts), labelsList: list(values.labels), args: rest };
   const { openRuntime } = await import("./runtime.js");
-  let deps: Deps;
+  let deps: Deps & { loaded: { created: boolean; path: string } };
   try {
     deps = await openRuntime({ ...(values.config ? { config: values.config } : {}), logLevel: process.env.PICOCLAW_FLEET_LOG ?? "warn" });
   } catch (err) {
@@ -81,6 +81,9 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     throw err;
+  }
+  if (deps.loaded.created) {
+    process.stderr.write(`No config found: wrote a template with the "local" host to ${deps.loaded.path}; add your SSH hosts there.\n`);
   }
   try {
     return await verb.run(deps, parsed);

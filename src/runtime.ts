@@ -23,7 +23,7 @@ export async function openRuntime(options: { config?: string; logLevel?: string 
   const config = loaded.config;
   const logger = createLogger({ level: options.logLevel, secrets: () => secretValues(config) });
   if (loaded.created) {
-    logger.warn({ path: loaded.path }, `no config found: wrote a template with the "local" host to ${loaded.path}; add SSH hosts there`);
+    logger.info({ path: loaded.path }, `no config found: wrote a template with the "local" host to ${loaded.path}; add SSH hosts there`);
   }
   return { ...buildDeps(config, loaded.path, logger), loaded };
 }
