@@ -55,5 +55,8 @@ export async function serve(options: { config?: string } = {}): Promise<void> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const i = process.argv.indexOf("--config");
-  await serve(i > 0 ? { config: process.argv[i + 1]! } : {});
+  serve(i > 0 ? { config: process.argv[i + 1]! } : {}).catch((err: unknown) => {
+    process.stderr.write(`picoclaw-fleet: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
 }
