@@ -8,3 +8,16 @@ export function intOption(name: string, value: unknown, min: number, max: number
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`Expected --${name} to be ${min}-${max}, got ${String(value)}`);
   return n;
 }
+
+/**
+ * Ctrl-C cancels the work through an AbortSignal (remote tasks killed, unfinished deploys undone)
+ * instead of leaving it running on the hosts; `what` says what the cancel is doing.
+ */
+export function interruptible(what: string): AbortController {
+  const ac = new AbortController();
+  process.once("SIGINT", () => {
+    process.stderr.write(`\ncancelling: ${what}...\n`);
+    ac.abort();
+  });
+  return ac;
+}

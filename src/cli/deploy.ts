@@ -2,6 +2,7 @@ import PQueue from "p-queue";
 import { createActivity } from "../claw/activity.js";
 import type { Deps } from "../deps.js";
 import { apiKeyFor, deployHost, type DeployResult } from "../operations/deploy.js";
+import { interruptible } from "./args.js";
 import { ProgressBar } from "./progress.js";
 import { paint, renderTable } from "./table.js";
 import type { Parsed } from "./verbs.js";
@@ -17,16 +18,6 @@ export function selectedHosts(deps: Deps, p: Parsed, usage: string): string[] {
   const names = p.args.length ? p.args : p.hostsList;
   if (!names?.length && !p.labelsList?.length) throw new Error(`Usage: picoclaw-fleet ${usage}`);
   return deps.fleet.select({ hosts: names, labels: p.labelsList }).map((h) => h.name);
-}
-
-/** Ctrl-C cancels the work: a deploy not yet committed on a host is undone there. */
-export function interruptible(what: string): AbortController {
-  const ac = new AbortController();
-  process.once("SIGINT", () => {
-    process.stderr.write(`\ncancelling: ${what}...\n`);
-    ac.abort();
-  });
-  return ac;
 }
 
 /**

@@ -2,20 +2,10 @@ import type { Deps } from "../deps.js";
 import { dispatch } from "../operations/dispatch.js";
 import { fanout } from "../operations/fanout.js";
 import type { HostResult } from "../tasks/host-result.js";
-import { intOption } from "./args.js";
+import { interruptible, intOption } from "./args.js";
 import { ProgressBar } from "./progress.js";
 import { paint, renderTable } from "./table.js";
 import type { Parsed } from "./verbs.js";
-
-/** Ctrl-C cancels the work (and kills it on the hosts) instead of leaving it running. */
-function interruptible(): AbortController {
-  const ac = new AbortController();
-  process.once("SIGINT", () => {
-    process.stderr.write("\ncancelling: killing the remote tasks...\n");
-    ac.abort();
-  });
-  return ac;
-}
 
 function runOptions(p: Parsed) {
   return {
@@ -35,7 +25,7 @@ const STATUS_EXIT: Record<HostResult["status"], number> = { succeeded: 0, runnin
 export async function dispatchCommand(deps: Deps, p: Parsed): Promise<number> {
   const [host, task] = p.args;
   if (!host || task === undefined) throw new Error('Usage: picoclaw-fleet dispatch <host|auto> "<task>" [--timeout S] [--teardown]');
-  const ac = interruptible();
+  const ac = interruptible("killing the remote tasks");
   const result = await dispatch(deps, { task, host, labels: p.labelsList, ...runOptions(p) }, { signal: ac.signal });
   if (p.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -55,7 +45,7 @@ export async function fanoutCommand(deps: Deps, p: Parsed): Promise<number> {
   if (task === undefined) throw new Error('Usage: picoclaw-fleet fanout "<task>" [--hosts a,b | --labels x] [--timeout S]');
   const total = deps.fleet.select({ hosts: p.hostsList, labels: p.labelsList }).length;
   const bar = new ProgressBar("fan-out", total);
-  const ac = interruptible();
+  const ac = interruptible("killing the remote tasks");
   const out = await fanout(
     deps,
     { task, hosts: p.hostsList, labels: p.labelsList, concurrency: intOption("concurrency", p.concurrency, 1, 1024), ...runOptions(p) },

@@ -1,6 +1,7 @@
 import type { Deps } from "../deps.js";
 import { teardown } from "../operations/teardown.js";
-import { interruptible, selectedHosts } from "./deploy.js";
+import { interruptible } from "./args.js";
+import { selectedHosts } from "./deploy.js";
 import { ProgressBar } from "./progress.js";
 import { paint, renderTable } from "./table.js";
 import type { Parsed } from "./verbs.js";
