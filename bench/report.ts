@@ -83,10 +83,15 @@ What remains sits in three places; none is SSH or the connection pool.
   the next command on the same host would bring warm fan-out and sequential dispatch closer to the
   bare command. The watchdog and the task directory themselves stay: they are what makes a timeout
   kill on the host and a task survive a dropped connection.
-- **Start-up**: the MCP SDK's modules alone exceed twice a bare node start. Bundling \`dist\` into one
-  file or a start-up snapshot would cut it (Node 22's \`module.enableCompileCache()\` is not in
-  Node 20). Loading the CLI's verbs only for CLI commands changed nothing measurable: the server
-  needs the same operations through its tools.
+- **Start-up**: the MCP SDK's modules alone exceed twice a bare node start (83 ms to import
+  \`server/mcp.js\` against a 40-46 ms bare start, measured by hand on a quiet machine). An experiment,
+  not adopted: \`dist\` bundled into one file by esbuild answered \`initialize\` in about 128 ms (about
+  2.6x), and the same bundle loaded through a V8 code cache in about 98 ms (about 2.1x), both against
+  46 ms for a bare start measured the same way. A bundler step, a loader and a cache file on the path
+  every client spawns was judged too much moving machinery for a result still above 2x; a start-up
+  snapshot is the next thing to try (Node 22's \`module.enableCompileCache()\` is not in Node 20).
+  Loading the CLI's verbs only for CLI commands changed nothing measurable: the server needs the
+  same operations through its tools.
 - **Warm \`fleet_status\`** runs \`picoclaw version\` on every host on every call (half the probe's
   processes); caching the version per binary path, size and mtime would halve a warm probe.`;
 
