@@ -1,7 +1,7 @@
 import type { Deps } from "../deps.js";
 import { fleetStatus, type FleetStatus } from "../operations/status.js";
 import { ProgressBar } from "./progress.js";
-import { paint, renderTable } from "./table.js";
+import { paint, renderTable, writeOutput } from "./table.js";
 
 /** `picoclaw-fleet status`: the skill's fleet-status.sh table (name, host, SSH, PicoClaw, details). */
 export async function statusCommand(deps: Deps, args: { json: boolean; hosts?: string[]; labels?: string[] }): Promise<number> {
@@ -10,12 +10,12 @@ export async function statusCommand(deps: Deps, args: { json: boolean; hosts?: s
   const bar = new ProgressBar("probing", total);
   const status = await fleetStatus(deps, selection, { onHost: (row, done) => bar.tick(done, !row.reachable, row.name) });
   bar.end();
-  process.stdout.write(args.json ? `${JSON.stringify(status, null, 2)}\n` : `${statusTable(status)}\n`);
+  writeOutput(args.json, status, () => statusTable(status));
   return 0;
 }
 
 /** The status as a table a person reads at a glance. */
-export function statusTable(status: FleetStatus): string {
+function statusTable(status: FleetStatus): string {
   const c = paint(process.stdout);
   const rows = status.hosts.map((h) => {
     const ssh = h.reachable ? c.green(h.transport === "local" ? "local" : "ok") : c.red(h.error?.split(":")[0] ?? "down");

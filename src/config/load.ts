@@ -34,7 +34,7 @@ export function configPath(explicit?: string, env: NodeJS.ProcessEnv = process.e
 }
 
 /** `hosts[2].port`: a zod issue path the way a person reads JSON. */
-export function jsonPath(path: readonly PropertyKey[]): string {
+function jsonPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;
@@ -44,7 +44,7 @@ export function jsonPath(path: readonly PropertyKey[]): string {
 }
 
 /** One line per zod issue, e.g. `hosts[2].port: expected integer, got "22"`. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
+function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
   return issues.map((issue) => {
     const got = valueAt(input, issue.path);
     const shown = got === undefined ? "" : `, got ${JSON.stringify(got)?.slice(0, 60)}`;

@@ -11,7 +11,7 @@ export const TOOL_NAMES = [
 ] as const;
 
 /** The tools that change hosts, which `policy.allowed_labels` can confine to labelled hosts. */
-export const POLICY_TOOLS = ["dispatch_task", "fanout", "teardown", "deploy_host"] as const;
+const POLICY_TOOLS = ["dispatch_task", "fanout", "teardown", "deploy_host"] as const;
 export type PolicyTool = (typeof POLICY_TOOLS)[number];
 
 // Names become file names on the orchestrator and labels in logs: keep them boring.

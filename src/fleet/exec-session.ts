@@ -17,7 +17,7 @@ export interface ExecHandle {
   kill(): Promise<void>;
 }
 
-export const DEFAULT_OUTPUT_CAP = 1024 * 1024;
+const DEFAULT_OUTPUT_CAP = 1024 * 1024;
 
 /**
  * The one exec loop shared by the SSH and local transports: output caps, timeout, abort and the

@@ -3,7 +3,7 @@ import { posix } from "node:path";
 import type { SFTPWrapper } from "ssh2";
 
 /** SFTP starts in the login user's home, so `~/x` is simply `x` there. */
-export function sftpPath(path: string): string {
+function sftpPath(path: string): string {
   if (path === "~") return ".";
   return path.startsWith("~/") ? path.slice(2) : path;
 }

@@ -81,7 +81,7 @@ function authMethods(ssh2: Ssh2, target: SshTarget, log: Logger): { methods: Any
 }
 
 /** Turns an ssh2 or socket error into a FleetError whose kind and message say what happened. */
-export function classifyConnectError(err: Error & { code?: string; level?: string }, target: SshTarget, timeoutMs: number, hostKeyProblem?: string): FleetError {
+function classifyConnectError(err: Error & { code?: string; level?: string }, target: SshTarget, timeoutMs: number, hostKeyProblem?: string): FleetError {
   const where = `${target.host}:${target.port}`;
   const name = target.name;
   if (hostKeyProblem) return new FleetError("host_key", hostKeyProblem, name);

@@ -19,7 +19,7 @@ export interface ConnectionStats {
  * until it logs in: below OpenSSH's default `MaxStartups 10:30:100`, past which sshd drops new
  * connections at random, so a 100-host fan-out through one jump never meets those refusals.
  */
-export const JUMP_HANDSHAKES = 8;
+const JUMP_HANDSHAKES = 8;
 
 /**
  * One SSH host behind one pooled ssh2 connection: opened on first use, shared by every call,

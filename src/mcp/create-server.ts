@@ -1,11 +1,12 @@
+import { createRequire } from "node:module";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ZodRawShape } from "zod";
 import type { Deps } from "../deps.js";
 import { registerTool, type ToolDef } from "./tool.js";
 import { allTools } from "./tools/index.js";
 
-/** The package version, reported to clients in `initialize`. */
-export const SERVER_VERSION = "0.1.0";
+/** The package version, reported to clients in `initialize`: package.json's, not a copy of it. */
+const SERVER_VERSION = (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
 
 /**
  * Builds the MCP server around its dependencies; the transport is the caller's business

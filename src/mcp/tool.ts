@@ -44,7 +44,7 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(def
 }
 
 /** The JSON both as structuredContent and as a text block, as the contract asks. */
-export function toolResult(value: object): CallToolResult {
+function toolResult(value: object): CallToolResult {
   return {
     structuredContent: value as Record<string, unknown>,
     content: [{ type: "text", text: JSON.stringify(value, null, 2) }],
@@ -52,7 +52,7 @@ export function toolResult(value: object): CallToolResult {
 }
 
 /** An error result whose message says what to do next. */
-export function toolErrorResult(message: string): CallToolResult {
+function toolErrorResult(message: string): CallToolResult {
   return { isError: true, content: [{ type: "text", text: message }] };
 }
 

@@ -34,7 +34,7 @@ export interface FleetStatus {
 const PROBE_TIMEOUT_MS = 10_000;
 
 /** How a host is shown: `user@host:port` for SSH, `localhost` for the local transport. */
-export function displayAddress(deps: Deps, host: HostConfig): string {
+function displayAddress(deps: Deps, host: HostConfig): string {
   if (host.transport === "local") return "localhost";
   try {
     const t = deps.fleet.target(host);
