@@ -4,7 +4,7 @@ import type { Deps } from "../deps.js";
 import { apiKeyFor, deployHost, type DeployResult } from "../operations/deploy.js";
 import { interruptible } from "./args.js";
 import { ProgressBar } from "./progress.js";
-import { paint, renderTable } from "./table.js";
+import { paint, renderTable, writeOutput } from "./table.js";
 import type { Parsed } from "./verbs.js";
 
 /** One host's outcome of `deploy`: the tool's result when it worked, the reason when not. */
@@ -59,7 +59,7 @@ export async function deployCommand(deps: Deps, p: Parsed): Promise<number> {
   const rows = results as DeployRow[];
   const ok = rows.filter((r) => r.status === "succeeded").length;
   const summary = { total: rows.length, succeeded: ok, failed: rows.length - ok, duration_ms: Date.now() - started };
-  process.stdout.write(p.json ? `${JSON.stringify({ results: rows, summary }, null, 2)}\n` : `${deployTable(rows)}\n\n${ok}/${rows.length} deployed (${(summary.duration_ms / 1000).toFixed(1)} s)\n`);
+  writeOutput(p.json, { results: rows, summary }, () => `${deployTable(rows)}\n\n${ok}/${rows.length} deployed (${(summary.duration_ms / 1000).toFixed(1)} s)`);
   if (ac.signal.aborted) return 130;
   return ok === rows.length ? 0 : 1;
 }

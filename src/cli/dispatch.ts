@@ -4,7 +4,7 @@ import { fanout } from "../operations/fanout.js";
 import type { HostResult } from "../tasks/host-result.js";
 import { interruptible, intOption } from "./args.js";
 import { ProgressBar } from "./progress.js";
-import { paint, renderTable } from "./table.js";
+import { paint, paintStatus, renderTable, writeOutput } from "./table.js";
 import type { Parsed } from "./verbs.js";
 
 function runOptions(p: Parsed) {
@@ -49,21 +49,19 @@ export async function fanoutCommand(deps: Deps, p: Parsed): Promise<number> {
   const out = await fanout(
     deps,
     { task, hosts: p.hostsList, labels: p.labelsList, concurrency: intOption("concurrency", p.concurrency, 1, 1024), ...runOptions(p) },
-    { signal: ac.signal, progress: (done, _t, message) => bar.tick(done, !/succeeded/.test(message ?? ""), message ?? "") },
+    { signal: ac.signal, onResult: (r, done) => bar.tick(done, r.status !== "succeeded", `${r.host}: ${r.status}`) },
   );
   bar.end();
-  if (p.json) {
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-  } else {
+  writeOutput(p.json, out, () => {
     const c = paint(process.stdout);
     const rows = out.results.map((r) => [
       r.host,
-      r.status === "succeeded" ? c.green(r.status) : r.status === "running" ? c.yellow(r.status) : c.red(r.status),
+      paintStatus(c, r.status),
       `${(r.duration_ms / 1000).toFixed(1)} s`,
       (r.reply || r.error || "").split("\n")[0]!.slice(0, 100),
     ]);
     const s = out.summary;
-    process.stdout.write(`${renderTable(["HOST", "STATUS", "TIME", "REPLY"], rows)}\n\n${s.succeeded}/${s.total} succeeded, ${s.failed} failed, ${s.timed_out} timed out, ${s.unreachable} unreachable${s.running ? `, ${s.running} still running` : ""} (${(s.duration_ms / 1000).toFixed(1)} s)\n`);
-  }
+    return `${renderTable(["HOST", "STATUS", "TIME", "REPLY"], rows)}\n\n${s.succeeded}/${s.total} succeeded, ${s.failed} failed, ${s.timed_out} timed out, ${s.unreachable} unreachable${s.running ? `, ${s.running} still running` : ""} (${(s.duration_ms / 1000).toFixed(1)} s)`;
+  });
   return out.results.every((r) => STATUS_EXIT[r.status] === 0) ? 0 : 1;
 }

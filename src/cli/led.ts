@@ -3,6 +3,7 @@ import { ClawError } from "../claw/claw-error.js";
 import type { Deps } from "../deps.js";
 import { LED_USAGE, LedUsageError, parseLedArgs } from "./led-args.js";
 import { renderStrip } from "./led-view.js";
+import { writeOutput } from "./table.js";
 
 /**
  * `picoclaw-fleet led <action> [args]`: the `cluster_led` tool for a person, on the backend
@@ -13,7 +14,7 @@ export async function ledCommand(deps: Deps, args: { json: boolean; args: string
   try {
     const result = await createLedBackend(deps).run(parseLedArgs(args.args, args.brightness));
     const colour = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
-    process.stdout.write(args.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderStrip(result, colour)}\n`);
+    writeOutput(args.json, result, () => renderStrip(result, colour));
     return 0;
   } catch (err) {
     if (err instanceof LedUsageError) {

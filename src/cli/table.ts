@@ -21,3 +21,13 @@ export function paint(stream: NodeJS.WriteStream): { green(s: string): string; r
   const wrap = (code: number) => (s: string) => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
   return { green: wrap(32), red: wrap(31), yellow: wrap(33), dim: wrap(2) };
 }
+
+/** What every verb ends with: the value as JSON for scripts (`--json`), or its text for a person. */
+export function writeOutput(json: boolean, value: unknown, text: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+}
+
+/** A row's status coloured the same way in every table: green done, yellow still running, red otherwise. */
+export function paintStatus(c: ReturnType<typeof paint>, status: string): string {
+  return status === "succeeded" ? c.green(status) : status === "running" ? c.yellow(status) : c.red(status);
+}

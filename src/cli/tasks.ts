@@ -1,17 +1,15 @@
 import type { Deps } from "../deps.js";
 import { intOption } from "./args.js";
-import { renderTable } from "./table.js";
+import { renderTable, writeOutput } from "./table.js";
 import type { Parsed } from "./verbs.js";
 
 /** `tasks [--status s] [--hosts h]`: the journal, newest first. */
 export async function tasksCommand(deps: Deps, p: Parsed): Promise<number> {
   const tasks = deps.tasks.list({ status: p.status as string | undefined, host: p.hostsList?.[0] });
-  if (p.json) {
-    process.stdout.write(`${JSON.stringify({ tasks }, null, 2)}\n`);
-    return 0;
-  }
-  const rows = tasks.map((t) => [t.task_id, t.host, t.status, t.started_at.replace("T", " ").slice(0, 19), t.task.split("\n")[0]!.slice(0, 60)]);
-  process.stdout.write(`${renderTable(["TASK", "HOST", "STATUS", "STARTED", "TASK TEXT"], rows)}\n`);
+  writeOutput(p.json, { tasks }, () => {
+    const rows = tasks.map((t) => [t.task_id, t.host, t.status, t.started_at.replace("T", " ").slice(0, 19), t.task.split("\n")[0]!.slice(0, 60)]);
+    return renderTable(["TASK", "HOST", "STATUS", "STARTED", "TASK TEXT"], rows);
+  });
   return 0;
 }
 
@@ -20,7 +18,7 @@ export async function logsCommand(deps: Deps, p: Parsed): Promise<number> {
   const [id] = p.args;
   if (!id) throw new Error("Usage: picoclaw-fleet logs <task_id> [--lines N]");
   const out = await deps.tasks.logs(id, intOption("lines", p.lines, 1, 10_000) ?? 50);
-  process.stdout.write(p.json ? `${JSON.stringify(out, null, 2)}\n` : `${out.lines.join("\n")}\n`);
+  writeOutput(p.json, out, () => out.lines.join("\n"));
   return 0;
 }
 
@@ -29,6 +27,6 @@ export async function killCommand(deps: Deps, p: Parsed): Promise<number> {
   const [id] = p.args;
   if (!id) throw new Error("Usage: picoclaw-fleet kill <task_id>");
   const result = await deps.tasks.kill(id);
-  process.stdout.write(p.json ? `${JSON.stringify(result, null, 2)}\n` : `${result.task_id} on ${result.host}: ${result.status}${result.error ? ` (${result.error})` : ""}\n`);
+  writeOutput(p.json, result, () => `${result.task_id} on ${result.host}: ${result.status}${result.error ? ` (${result.error})` : ""}`);
   return result.status === "cancelled" || result.status === "succeeded" ? 0 : 1;
 }

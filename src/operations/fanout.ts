@@ -37,7 +37,11 @@ function jobs(deps: Deps, input: FanoutInput): { host: string; task: string }[] 
  * by each host's channel cap. Every host is a row; one failing host never affects another. A
  * progress notification goes out as each host finishes; cancelling kills every remote task.
  */
-export async function fanout(deps: Deps, input: FanoutInput, ctx: OperationContext = {}): Promise<FanoutResult> {
+export async function fanout(
+  deps: Deps,
+  input: FanoutInput,
+  ctx: OperationContext & { onResult?: (result: HostResult, done: number, total: number) => void } = {},
+): Promise<FanoutResult> {
   const started = Date.now();
   const list = jobs(deps, input);
   const queue = new PQueue({ concurrency: input.concurrency ?? deps.config.defaults.concurrency });
@@ -47,6 +51,7 @@ export async function fanout(deps: Deps, input: FanoutInput, ctx: OperationConte
   let done = 0;
   const results = await collect(deps, running, list.map((j) => j.host), input, ctx, (r) => {
     ctx.progress?.(++done, list.length, `${r.host}: ${r.status}`);
+    ctx.onResult?.(r, done, list.length);
     leds.hostDone(r.status);
   });
   void leds.finish();
