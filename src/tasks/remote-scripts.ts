@@ -103,7 +103,10 @@ if [ ! -d "$D" ]; then printf '\\036pcf gone\\n'; exit 0; fi
 emit "$D" "$2"
 `;
 
-/** Marks a task cancelled and kills its process group: TERM, then KILL. */
+/**
+ * Marks a task cancelled and kills its process group, TERM then KILL, then waits (up to 3 s) for
+ * the runner to record the exit, so one round trip leaves the task final on the host.
+ */
 const KILL = `
 D="$HOME/${TASKS_DIR}/$1"
 [ -f "$D/pid" ] || { printf 'no-pid\\n'; exit 0; }
@@ -112,6 +115,7 @@ D="$HOME/${TASKS_DIR}/$1"
 kill -TERM -"$G" 2>/dev/null
 i=0; while [ $i -lt 20 ] && kill -0 -"$G" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 kill -KILL -"$G" 2>/dev/null
+i=0; while [ $i -lt 30 ] && [ ! -f "$D/exit" ]; do sleep 0.1; i=$((i + 1)); done
 printf 'killed\\n'
 `;
 

@@ -138,13 +138,7 @@ export class TaskService {
       return live.result;
     }
     await this.killOnHost(record.host, taskId);
-    // The runner records the exit right after the group dies: give it a moment to land.
-    let result = await this.status(taskId);
-    for (let i = 0; i < 20 && result.status === "running"; i++) {
-      await new Promise((r) => setTimeout(r, 150));
-      result = await this.status(taskId);
-    }
-    return result;
+    return this.status(taskId);
   }
 
   /** Tasks known to the journal, newest first. */
