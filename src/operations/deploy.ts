@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createActivity } from "../claw/activity.js";
-import type { Arch } from "../config/schema.js";
+import { ARCHES, type Arch } from "../config/schema.js";
 import type { Deps } from "../deps.js";
 import type { HostTransport } from "../fleet/types.js";
 import { fetchAsset } from "../picoclaw/download.js";
@@ -119,7 +119,7 @@ async function install(deps: Deps, input: DeployInput, ctx: OperationContext): P
   step("resolve");
   const probe = await probeHost(deps, host, signal);
   if (!probe.reachable) throw new Error(`Cannot deploy to ${host.name}: ${probe.error}`);
-  const arch = (probe.arch && ["amd64", "arm64", "riscv64", "armv7", "armv6"].includes(probe.arch) ? probe.arch : host.arch) as Arch | undefined;
+  const arch = probe.arch && (ARCHES as readonly string[]).includes(probe.arch) ? (probe.arch as Arch) : host.arch;
   if (!arch) throw new Error(`Cannot deploy to ${host.name}: unknown architecture ${probe.arch ?? "(uname -m gave nothing)"}; set "arch" for it`);
   const release = await resolveRelease({ repo: deps.config.release.repo, apiUrl: deps.config.release.api_url }, input.version ?? deps.config.release.version, arch, signal);
   const base = { host: host.name, version: release.version, arch, asset: release.asset, sha256: release.sha256, ...(probe.warning ? { warning: probe.warning } : {}) };

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, unlink } from "node:fs/promises";
-import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { expandHome } from "../config/paths.js";
 import { fetchOrExplain, githubHeaders } from "./github-http.js";
 import type { ResolvedAsset } from "./release.js";
 import { shareFlight } from "./single-flight.js";
@@ -118,9 +118,4 @@ function pathSegment(name: string): string {
     throw new Error(`Refusing release name ${JSON.stringify(name)} as a cache path; check release.api_url`);
   }
   return name;
-}
-
-function expandHome(path: string): string {
-  if (path === "~") return homedir();
-  return path.startsWith("~/") ? join(homedir(), path.slice(2)) : path;
 }
