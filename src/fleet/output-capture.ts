@@ -16,10 +16,6 @@ export class OutputCapture {
     return this.total > this.cap;
   }
 
-  get bytesSeen(): number {
-    return this.total;
-  }
-
   push(chunk: Buffer): void {
     this.total += chunk.length;
     const headRoom = Math.ceil(this.cap / 2) - this.headBytes;

@@ -146,11 +146,6 @@ export class TaskService {
     return this.journal.list().filter((r) => (!filter.status || r.status === filter.status) && (!filter.host || r.host === filter.host));
   }
 
-  /** Kills every task started by this process that is still running (shutdown during a fan-out). */
-  async cancelAll(): Promise<void> {
-    await Promise.all([...this.live.values()].map((t) => t.cancel().catch(() => undefined)));
-  }
-
   private record(taskId: string): TaskRecord {
     if (!isTaskId(taskId)) throw new Error(`Expected task_id to look like t-xxxxxxxx-xxxxxxxx, got ${JSON.stringify(taskId.slice(0, 80))}`);
     const record = this.journal.get(taskId);
