@@ -97,7 +97,7 @@ function classifyConnectError(err: Error & { code?: string; level?: string }, ta
   }
   // Nothing ran yet: a connect that fails is never "disconnected" (which reads as "dropped while the command ran").
   if (/before handshake/i.test(err.message) || err.code === "ECONNRESET") {
-    return new FleetError("refused", `${name} (${where}) closed the connection before the SSH handshake: its sshd turned it away (too many unauthenticated connections at once, past MaxStartups) or a firewall or TCP wrapper did; try again`, name);
+    return new FleetError("refused", `${name} (${where}) closed the connection before the SSH handshake: its sshd turned it away (too many unauthenticated connections at once, past MaxStartups) or a firewall or TCP wrapper did; try again`, name, true);
   }
   return new FleetError("unreachable", `SSH to ${name} (${where}) failed: ${err.message}`, name);
 }
@@ -108,6 +108,24 @@ function classifyConnectError(err: Error & { code?: string; level?: string }, ta
  * Resolves once the connection is ready; rejects with a classified FleetError.
  */
 export async function connectSsh(target: SshTarget, settings: SshSettings, log: Logger, via?: Client): Promise<Client> {
+  // Like OpenSSH's ConnectionAttempts: sshd turns connections away past MaxStartups for a moment
+  // only (it counts a connection as unauthenticated until its child reports back, just after the
+  // client is already in), so such a refusal is retried with jittered backoff; nothing else is.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectOnce(target, settings, log, via);
+    } catch (err) {
+      if (!(err instanceof FleetError) || !err.transient || attempt >= CONNECT_ATTEMPTS) throw err;
+      log.debug({ host: target.name, attempt, err: err.message }, "connection turned away before the handshake; retrying");
+      await new Promise((r) => setTimeout(r, 150 * 2 ** attempt * (0.5 + Math.random())));
+    }
+  }
+}
+
+/** Tries a connection this many times when sshd turns it away before the handshake. */
+const CONNECT_ATTEMPTS = 4;
+
+async function connectOnce(target: SshTarget, settings: SshSettings, log: Logger, via?: Client): Promise<Client> {
   const entries = entriesFor(await loadKnownHosts(settings.knownHosts), target.host, target.port);
   const ssh2 = await loadSsh2();
   const { methods } = authMethods(ssh2, target, log);

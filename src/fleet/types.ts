@@ -19,6 +19,8 @@ export class FleetError extends Error {
     readonly kind: FailureKind,
     message: string,
     readonly host?: string,
+    /** A refusal that a moment later may not happen again (sshd past MaxStartups): worth a retry. */
+    readonly transient = false,
   ) {
     super(message);
     this.name = "FleetError";

@@ -91,7 +91,7 @@ describe("fault: 100 connections at once through one jump host", () => {
     }
   });
 
-  it("a real MaxStartups refusal, when one happens, is an honest row: unreachable and why, never a false running", async () => {
+  it("a real MaxStartups refusal, when one happens, is an honest row: succeeded after a retry, or unreachable and why, never a false running", async () => {
     // 100 idle TCP connections fill the target sshd's MaxStartups (10:30:100): it drops every new one at accept.
     const target = fleet.lab.hosts[15]!; // h016, served by the jump's sshd-1 like h002..h015
     const idle: Socket[] = [];
@@ -100,8 +100,14 @@ describe("fault: 100 connections at once through one jump host", () => {
     const fresh = await harness(join(fleet.lab.dir, "jump-fleet.json"));
     try {
       const res = await fresh.call("dispatch_task", { host: target.name, task: "hello", timeout_s: 20 });
-      expect(res.structuredContent).toMatchObject({ host: target.name, status: "unreachable" });
-      expect(res.structuredContent.error).toMatch(/closed the connection before the SSH handshake.*MaxStartups/);
+      // sshd drops at random past the MaxStartups start (30 % rising to 100 %), and a refusal before
+      // the handshake is retried (test/fleet/connect-retry.test.ts): a retry may get through. Either
+      // way the row is honest: succeeded, or unreachable saying why; never a false "running".
+      expect(res.structuredContent.host).toBe(target.name);
+      expect(["succeeded", "unreachable"]).toContain(res.structuredContent.status);
+      if (res.structuredContent.status === "unreachable") {
+        expect(res.structuredContent.error).toMatch(/closed the connection before the SSH handshake.*MaxStartups/);
+      }
       expect(maxStartupsDrops().length).toBeGreaterThan(0);
       for (const s of idle) s.destroy();
       await new Promise((r) => setTimeout(r, 500));
