@@ -39,15 +39,18 @@ emit() {
  * The watchdog, on the host in a process group of its own: once a second it checks whether the
  * task ended, whether its output passed the limit (a runaway agent must not fill a Pi's SD card),
  * and whether the timeout ran out; then it kills PicoClaw's whole group, TERM then KILL, and
- * records the exit itself if the runner could not. Arguments: timeout_s, dir, group, byte limit.
+ * records the exit itself if the runner could not. It quits as soon as the task ended or its
+ * directory was removed (collected and cleaned): it must never signal a group by a stale pid.
+ * Arguments: timeout_s, dir, group, byte limit.
  */
 const WATCHDOG = `T=$1; D=$2; C=$3; L=$4; i=0
+done_or_gone() { [ -f "$D/exit" ] || [ ! -d "$D" ]; }
 while [ "$i" -lt "$T" ]; do
   sleep 1; i=$((i + 1))
-  [ -f "$D/exit" ] && exit 0
+  done_or_gone && exit 0
   for f in "$D/out" "$D/err"; do n=$(wc -c < "$f" 2>/dev/null || echo 0); [ "$n" -gt "$L" ] && { : > "$D/output_limit"; break 2; }; done
 done
-[ -f "$D/exit" ] && exit 0
+done_or_gone && exit 0
 [ -f "$D/output_limit" ] || : > "$D/timed_out"
 kill -TERM -"$C"; sleep 2; kill -KILL -"$C"; sleep 1
 [ -f "$D/exit" ] || { date +%s > "$D/ended"; echo 137 > "$D/exit"; }`;
@@ -91,7 +94,8 @@ C=$!; echo "$C" > "$D/pid"
 setsid sh -c "$WATCHDOG" wd "$T" "$D" "$C" "$LIMIT" >/dev/null 2>&1 </dev/null &
 W=$!
 wait "$C"; code=$?
-kill -TERM -"$W" 2>/dev/null; kill -KILL -"$C" 2>/dev/null
+# The watchdog's group, and its pid too: a fast task can end before the watchdog's setsid ran.
+kill -TERM -"$W" 2>/dev/null; kill -TERM "$W" 2>/dev/null; kill -KILL -"$C" 2>/dev/null
 date +%s > "$D/ended"; echo "$code" > "$D/exit.tmp" && mv "$D/exit.tmp" "$D/exit"
 emit "$D" "$CAP"
 `;
