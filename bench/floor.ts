@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FleetConfig } from "../src/config/schema.js";
-import { cleanCommand, runCommand } from "../src/tasks/remote-scripts.js";
+import { RUNNER_ACK, runCommand } from "../src/tasks/remote-scripts.js";
 import { newTaskId } from "../src/tasks/task-id.js";
 import { runTimed } from "./helpers.js";
 import type { BaselineRun } from "./baselines.js";
@@ -60,10 +60,11 @@ const BARE_REPLY = (task: string) => `\u{1F99E} ${task}\n`;
 /** The server's config for tasks: the scripts get the same caps and limits as the server gives them. */
 export type TaskSettings = FleetConfig["tasks"];
 
-function scripts(tasks: TaskSettings): string {
+/** The runner's command line and its stdin for `task`: the message, then the acknowledgement that has it clean up. */
+function runnerJob(host: LabHost, task: string, tasks: TaskSettings): Job {
   const taskId = newTaskId();
-  const run = runCommand({ taskId, timeoutS: 60, capBytes: tasks.output_cap_bytes, meta: { task_id: taskId }, retentionS: tasks.retention_s, maxOutputBytes: tasks.max_output_bytes });
-  return `${run}; ${cleanCommand(taskId)}`;
+  const command = runCommand({ taskId, timeoutS: 60, capBytes: tasks.output_cap_bytes, meta: { task_id: taskId }, retentionS: tasks.retention_s, maxOutputBytes: tasks.max_output_bytes, messageBytes: Buffer.byteLength(task) });
+  return { host, command, stdin: `${task}${RUNNER_ACK}` };
 }
 
 /** The bare PicoClaw command of the baselines on `n` hosts' accounts at once, no SSH. */
@@ -72,17 +73,17 @@ export function bareWork(bl: BenchLab, n: number, task: string): Promise<Baselin
 }
 
 /**
- * This server's own remote scripts for one task (the runner, then the clean-up) on `n` hosts'
+ * This server's own remote script for one task (the runner, its clean-up included) on `n` hosts'
  * accounts at once: what a warm fan-out costs the hosts, without SSH and without this server.
  */
 export function runnerWork(bl: BenchLab, n: number, task: string, tasks: TaskSettings): Promise<BaselineRun> {
-  return runLocally(bl, bl.hosts.slice(0, n).map((host) => ({ host, command: scripts(tasks), stdin: task })), true, "\u001epcf end\n");
+  return runLocally(bl, bl.hosts.slice(0, n).map((host) => runnerJob(host, task, tasks)), true, "\u001epcf end\n");
 }
 
 /** `calls` tasks one after another on one host's account, no SSH: bare, or wrapped in this server's scripts. */
 export function sequentialWork(bl: BenchLab, host: LabHost, calls: number, wrapped: boolean, tasks: TaskSettings): Promise<BaselineRun> {
   const jobs = Array.from({ length: calls }, (_, i) => `seq-${i}`).map((task) =>
-    wrapped ? { host, command: scripts(tasks), stdin: task } : { host, command: bare(task), stdin: "" },
+    wrapped ? runnerJob(host, task, tasks) : { host, command: bare(task), stdin: "" },
   );
   return runLocally(bl, jobs, false, wrapped ? "\u001epcf end\n" : "\u{1F99E} seq-");
 }

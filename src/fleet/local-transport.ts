@@ -5,6 +5,7 @@ import { homedir } from "node:os";
 import { dirname } from "node:path";
 import { expandHome } from "../config/paths.js";
 import { runExec } from "./exec-session.js";
+import { feedStdin } from "./stdin.js";
 import { FleetError, type ExecOptions, type ExecResult, type HostTransport } from "./types.js";
 
 /**
@@ -26,7 +27,7 @@ export class LocalTransport implements HostTransport {
       child.on("error", (err) => sink.fail(new FleetError("config", `${this.name}: cannot start /bin/sh: ${err.message}`, this.name)));
       child.on("close", (code, signal) => sink.exit(code, signal));
       child.stdin.on("error", () => undefined); // a command that never reads stdin closes it early
-      child.stdin.end(options.stdin ?? "");
+      feedStdin(child.stdin, options);
       return {
         kill: async () => {
           if (!child.pid) return;

@@ -6,6 +6,7 @@ import type { SshTarget } from "./resolve-host.js";
 import { connectSsh, type SshSettings } from "./ssh-connect.js";
 import { sftpUpload, sftpWrite } from "./sftp.js";
 import { PidMarker } from "./pid-marker.js";
+import { feedStdin } from "./stdin.js";
 import { FleetError, type ExecOptions, type ExecResult, type HostTransport } from "./types.js";
 
 /** Counters a test or a bench reads to prove that pooling pays off. */
@@ -178,8 +179,7 @@ export class SshTransport implements HostTransport {
         cb(err, ch);
       }),
     );
-    if (options.stdin !== undefined) channel.end(options.stdin);
-    else channel.end();
+    feedStdin(channel, options);
     return {
       kill: async () => {
         const pid = await marker.pid(1000);

@@ -35,8 +35,14 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** Bytes kept per stream; past it the head and the tail are kept and `truncated` is set. Default 1 MiB. */
   maxOutputBytes?: number;
-  /** Written to the command's stdin, which is then closed. Default: stdin closed at once. */
+  /** Written to the command's stdin, which is then closed (unless `stdinEnd`). Default: stdin closed at once. */
   stdin?: string | Buffer;
+  /**
+   * Keeps stdin open after `stdin` until this resolves, then writes what it gives and closes it:
+   * a word to the command once its output was read (the task runner's acknowledgement). Never
+   * resolving is fine: the command's own exit ends the exec as usual.
+   */
+  stdinEnd?: Promise<string | Buffer>;
   /** Called with each stdout chunk as it arrives (for progress and logs). */
   onStdout?: (chunk: Buffer) => void;
 }

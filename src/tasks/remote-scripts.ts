@@ -9,17 +9,20 @@ export const TASKS_DIR = ".picoclaw-fleet/tasks";
  */
 const EMIT = `
 emit() {
-  D=$1; C=$2; st=running; ex=; sa=; en=
-  if [ -f "$D/exit" ]; then st=done; read -r ex < "$D/exit"; fi
+  D=$1; C=$2; st=running; ex=; sa=; en=; no=0; ne=0
+  if [ -f "$D/exit" ]; then read -r ex < "$D/exit"; [ -n "$ex" ] && st=done; fi
   to=0; [ -f "$D/timed_out" ] && to=1
   ol=0; [ -f "$D/output_limit" ] && ol=1
   ca=0; [ -f "$D/cancelled" ] && ca=1
-  [ -f "$D/started" ] && read -r sa < "$D/started"
-  [ -f "$D/ended" ] && read -r en < "$D/ended"
+  # One stat for the clock and the sizes: pid is written at the start, exit at the end.
+  for l in $(cd "$D" 2>/dev/null && stat -c '%n:%s:%Y' pid out err exit 2>/dev/null); do
+    v=\${l#*:}
+    case $l in pid:*) sa=\${v#*:} ;; out:*) no=\${v%:*} ;; err:*) ne=\${v%:*} ;; exit:*) [ "$st" = done ] && en=\${v#*:} ;; esac
+  done
   printf '\\036pcf state=%s exit=%s timed_out=%s cancelled=%s output_limit=%s started=%s ended=%s\\n' "$st" "$ex" "$to" "$ca" "$ol" "$sa" "$en"
   for s in out err; do
-    f="$D/$s"; n=0; [ -s "$f" ] && n=$(($(wc -c < "$f")))
-    if [ "$n" -eq 0 ]; then
+    f="$D/$s"; n=$no; [ "$s" = err ] && n=$ne
+    if [ "$n" -eq 0 ] 2>/dev/null; then
       printf '\\036pcf %s 0 head\\n' "$s"
     elif [ "$n" -le "$C" ]; then
       # A finished task's file no longer grows; a running one's is read up to the size just taken.
@@ -53,7 +56,7 @@ done
 done_or_gone && exit 0
 [ -f "$D/output_limit" ] || : > "$D/timed_out"
 kill -TERM -"$C"; sleep 2; kill -KILL -"$C"; sleep 1
-[ -f "$D/exit" ] || { date +%s > "$D/ended"; echo 137 > "$D/exit"; }`;
+[ -f "$D/exit" ] || echo 137 > "$D/exit"`;
 
 /** Quotes text for a double-quoted sh string: the watchdog travels inside the runner that way. */
 function quoteForDoubleQuotes(text: string): string {
@@ -61,30 +64,34 @@ function quoteForDoubleQuotes(text: string): string {
 }
 
 /**
- * The runner: stores the task (read from stdin, so it never sits in a command line), starts
- * PicoClaw in a process group of its own (setsid), arms a watchdog on the host that kills the
- * group at the timeout even if the orchestrator is gone, waits, records the exit code, kills
- * whatever the task left behind, and prints the result on the same channel (one round trip).
- * A dropped channel does not stop it: sshd does not signal a session without a pty, and the
+ * The runner: reads the task (its byte length is an argument; it comes on stdin, so it never sits
+ * in a command line), starts PicoClaw in a process group of its own (setsid), arms a watchdog on
+ * the host that kills the group at the timeout even if the orchestrator is gone, waits, records
+ * the exit code, kills whatever the task left behind, and prints the result on the same channel.
+ * Then it waits for the orchestrator's word on stdin: `ok` once it holds the whole result, and
+ * only then is the task directory removed (with `\036pcf cleaned`); end of input (a dropped
+ * connection, or tasks.retention_s > 0) keeps it for task_status. One channel, one round trip.
+ * A dropped channel does not stop the task: sshd does not signal a session without a pty, and the
  * runner's own stderr goes to a file (the shell's notes about killed jobs must not meet a dead pipe).
  * Exit 127 with state "missing" when PicoClaw is not installed.
  *
- * Security: every argument is data in "$@"; the message is read from a file into a variable
- * (the trailing `x` keeps trailing newlines) and passed to -m as one argument.
+ * Its clock is the files' own: pid is written at the start, exit at the end (see EMIT).
+ *
+ * Security: every argument is data in "$@"; the message is read into a variable (the trailing
+ * `x` keeps trailing newlines) and passed to -m as one argument.
  */
 const RUNNER = `${EMIT}
-D="$HOME/${TASKS_DIR}/$1"; T=$2; CAP=$3; S=$4; M=$5; META=$6; R=$7; LIMIT=$8
+D="$HOME/${TASKS_DIR}/$1"; T=$2; CAP=$3; S=$4; M=$5; META=$6; R=$7; LIMIT=$8; N=$9
 WATCHDOG=${quoteForDoubleQuotes(WATCHDOG)}
 if [ "$R" -gt 0 ] 2>/dev/null; then
   for old in "$HOME/${TASKS_DIR}"/t-*; do [ -f "$old/exit" ] && [ -n "$(find "$old/exit" -mmin +$(( (R + 59) / 60 )) 2>/dev/null)" ] && rm -rf "$old"; done
 fi
 P="$HOME/.local/bin/picoclaw"; [ -x "$P" ] || P=$(command -v picoclaw 2>/dev/null)
-if [ -z "$P" ] || [ ! -x "$P" ]; then cat >/dev/null; printf '\\036pcf missing\\n'; exit 127; fi
+if [ -z "$P" ] || [ ! -x "$P" ]; then printf '\\036pcf missing\\n'; exit 127; fi
 umask 077; mkdir -p "$D" || exit 1
 exec 2>>"$D/runner.err"
-cat > "$D/message"; printf '%s\\n' "$META" > "$D/meta.json"
-date +%s > "$D/started"
-msg=$(cat "$D/message"; printf x); msg=\${msg%x}
+msg=$(head -c "$N"; printf x); msg=\${msg%x}
+printf '%s' "$msg" > "$D/message"; printf '%s\\n' "$META" > "$D/meta.json"
 set -- agent -m "$msg"
 [ -n "$S" ] && set -- "$@" --session "$S"
 [ -n "$M" ] && set -- "$@" --model "$M"
@@ -96,8 +103,11 @@ W=$!
 wait "$C"; code=$?
 # The watchdog's group, and its pid too: a fast task can end before the watchdog's setsid ran.
 kill -TERM -"$W" 2>/dev/null; kill -TERM "$W" 2>/dev/null; kill -KILL -"$C" 2>/dev/null
-date +%s > "$D/ended"; echo "$code" > "$D/exit.tmp" && mv "$D/exit.tmp" "$D/exit"
+echo "$code" > "$D/exit"
 emit "$D" "$CAP"
+IFS= read -r ack || ack=
+[ "$ack" = ok ] && rm -rf "$D" && printf '\\036pcf cleaned\\n'
+exit 0
 `;
 
 /** The state of a task directory right now, without waiting (task_status after a restart or a drop). */
@@ -144,12 +154,24 @@ export interface RunArgs {
   retentionS: number;
   /** Bytes a task may write to stdout or stderr on the host before it is killed. */
   maxOutputBytes: number;
+  /** The message's length in bytes (UTF-8): the runner reads exactly that much of stdin. */
+  messageBytes: number;
 }
 
-/** The command that runs a task (its message comes on stdin). */
+/**
+ * The command that runs a task. Its stdin: the message (`messageBytes` long), then, once the whole
+ * result was read, RUNNER_ACK to have the task directory removed, or nothing to keep it.
+ */
 export function runCommand(a: RunArgs): string {
-  return script(RUNNER, [a.taskId, String(a.timeoutS), String(a.capBytes), a.session ?? "", a.model ?? "", JSON.stringify(a.meta), String(a.retentionS), String(a.maxOutputBytes)]);
+  return script(RUNNER, [a.taskId, String(a.timeoutS), String(a.capBytes), a.session ?? "", a.model ?? "", JSON.stringify(a.meta), String(a.retentionS), String(a.maxOutputBytes), String(a.messageBytes)]);
 }
+
+/** What the runner prints last: its result is complete. */
+export const FRAME_END = "\u001epcf end\n";
+/** The orchestrator's word to the runner that it holds the whole result. */
+export const RUNNER_ACK = "ok\n";
+/** What the runner prints once it removed the task directory after RUNNER_ACK. */
+export const CLEANED = "\u001epcf cleaned\n";
 
 export const collectCommand = (taskId: string, capBytes: number) => script(COLLECT, [taskId, String(capBytes)]);
 export const killCommand = (taskId: string) => script(KILL, [taskId]);

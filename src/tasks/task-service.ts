@@ -4,7 +4,8 @@ import type { ExecResult } from "../fleet/types.js";
 import type { Logger } from "../log.js";
 import { errorResult, type HostResult } from "./host-result.js";
 import { TaskJournal, type TaskRecord } from "./journal.js";
-import { cleanCommand, collectCommand, killCommand, logsCommand, runCommand } from "./remote-scripts.js";
+import { frameAck } from "./frame-ack.js";
+import { CLEANED, cleanCommand, collectCommand, killCommand, logsCommand, runCommand } from "./remote-scripts.js";
 import { frameToResult, resultFromFailure } from "./to-result.js";
 import { parseFrame } from "./frame.js";
 import { isTaskId, newTaskId } from "./task-id.js";
@@ -44,6 +45,8 @@ export interface TaskHooks {
 export class TaskService {
   readonly journal: TaskJournal;
   private readonly live = new Map<string, RunningTask>();
+  /** Tasks whose runner removed their directory itself once it had handed over the result. */
+  private readonly cleanedByRunner = new Set<string>();
 
   constructor(
     private readonly config: FleetConfig,
@@ -158,12 +161,17 @@ export class TaskService {
     this.journal.launch(taskId);
     const transport = this.fleet.transport(req.host);
     const cap = this.config.tasks.output_cap_bytes;
-    const launch = (): Promise<ExecResult> =>
-      transport.exec(
-        runCommand({ taskId, timeoutS: req.timeoutS, capBytes: cap, session: req.session, model: req.model, meta: { task_id: taskId, host: req.host, timeout_s: req.timeoutS }, retentionS: this.config.tasks.retention_s, maxOutputBytes: this.config.tasks.max_output_bytes }),
+    const message = Buffer.from(req.task, "utf8");
+    const retentionS = this.config.tasks.retention_s;
+    const launch = (): Promise<ExecResult> => {
+      // Once the whole result is here, the runner removes the task directory on the same channel.
+      const ack = frameAck(retentionS === 0);
+      return transport.exec(
+        runCommand({ taskId, timeoutS: req.timeoutS, capBytes: cap, session: req.session, model: req.model, meta: { task_id: taskId, host: req.host, timeout_s: req.timeoutS }, retentionS, maxOutputBytes: this.config.tasks.max_output_bytes, messageBytes: message.length }),
         // The host's watchdog enforces the timeout; this bound only guards against a host that hangs.
-        { stdin: req.task, ...this.execOptions(req.timeoutS + 15), maxOutputBytes: cap * 3 + 65_536 },
+        { stdin: message, stdinEnd: ack.stdinEnd, onStdout: ack.onStdout, ...this.execOptions(req.timeoutS + 15), maxOutputBytes: cap * 3 + 65_536 },
       );
+    };
     let res = await launch();
     let frame = res.failure ? null : parseFrame(res.stdout);
     if (frame?.state === "missing") {
@@ -177,15 +185,17 @@ export class TaskService {
     if (!frame || frame.state !== "done") {
       return errorResult(req.host, taskId, "failed", `no result from ${req.host} (exit ${res.exitCode}): ${res.stderr.trim().split("\n").pop() ?? ""}`, Date.now() - started);
     }
+    if (res.stdout.endsWith(CLEANED)) this.cleanedByRunner.add(taskId);
     return frameToResult(req.host, taskId, frame, Date.now() - started);
   }
 
-  /** Journal the final result, clean the host's task directory, tear down if asked. */
+  /** Journal the final result, clean the host's task directory (unless its runner did), tear down if asked. */
   private async settle(record: TaskRecord, result: HostResult): Promise<HostResult> {
     if (result.status === "running") return result;
     this.journal.finish(result);
     const host = record.host;
-    if (this.config.tasks.retention_s === 0 && result.status !== "unreachable") {
+    const cleaned = this.cleanedByRunner.delete(record.task_id);
+    if (this.config.tasks.retention_s === 0 && result.status !== "unreachable" && !cleaned) {
       await this.fleet.transport(host).exec(cleanCommand(record.task_id), this.execOptions(30));
     }
     if (record.teardown) await this.hooks.teardown(host).catch((err: Error) => this.log.warn({ host, err: err.message }, "teardown after task failed"));

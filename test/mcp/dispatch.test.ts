@@ -99,6 +99,30 @@ describe("dispatch_task", () => {
     await h.call("dispatch_task", { host: "h06", task: "two" });
     expect(h.deps.fleet.stats().connects).toBe(before);
   });
+
+  it("runs, collects and cleans up a task on one channel: one exec, and no task directory left", async () => {
+    await h.call("dispatch_task", { host: "h07", task: "warm up" });
+    const before = h.deps.fleet.stats().execs;
+    const res = await h.call("dispatch_task", { host: "h07", task: "one channel" });
+    expect(res.structuredContent).toMatchObject({ status: "succeeded", reply: "one channel" });
+    expect(h.deps.fleet.stats().execs - before).toBe(1);
+    expect((await lab.exec(`ls -A ${lab.hosts[6]!.home}/.picoclaw-fleet/tasks`)).stdout).toBe("");
+  });
+
+  it("keeps the task directory on the host when tasks.retention_s asks for it", async () => {
+    const base = config as { tasks?: Record<string, unknown> };
+    const keeping = await connect(depsFor({ ...base, tasks: { ...base.tasks, journal: `${lab.dir}/retention-tasks.jsonl`, retention_s: 3600 } }));
+    try {
+      const res = await keeping.call("dispatch_task", { host: "h08", task: "keep me" });
+      expect(res.structuredContent).toMatchObject({ status: "succeeded", reply: "keep me" });
+      const dir = `${lab.hosts[7]!.home}/.picoclaw-fleet/tasks/${res.structuredContent.task_id}`;
+      expect((await lab.exec(`cat ${dir}/exit ${dir}/message`)).stdout).toBe("0\nkeep me");
+      const again = await keeping.call("task_status", { task_id: res.structuredContent.task_id });
+      expect(again.structuredContent).toMatchObject({ status: "succeeded", reply: "keep me" });
+    } finally {
+      await keeping.close();
+    }
+  });
 });
 
 describe("fanout", () => {
