@@ -5,6 +5,7 @@ import type { Stream } from "node:stream";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { mcpJsonServer, type ServerCommand } from "../test/helpers/mcp-json.js";
 
 /** The repository root (bench/ lives right under it). */
 export const ROOT = join(import.meta.dirname, "..");
@@ -56,7 +57,7 @@ export function peakRssMib(pid: number): number {
   return Number(match[1]) / 1024;
 }
 
-/** The built server (`node dist/cli.js serve`) as a child process, driven by the SDK's stdio Client. */
+/** The built server as a child process, driven by the SDK's stdio Client. */
 export interface ServerProcess {
   pid: number;
   /** Milliseconds from spawn to the answer of `initialize`. */
@@ -84,14 +85,21 @@ function forwardWarnings(stream: Stream): void {
   });
 }
 
+/** `how` as the command line it is, for the report: `node --snapshot-blob dist/serve.blob serve`. */
+export function commandLine(how: ServerCommand): string {
+  return [how.command, ...how.args].join(" ");
+}
+
 /**
  * Spawns the real built server with the given config and env (default log level, as a client
- * would run it), and completes the MCP handshake.
+ * would run it), and completes the MCP handshake. `how` is mcp.json's command (the start-up
+ * snapshot) unless given, run from the repository root; its `node` is the node running the bench,
+ * the one the bare-node figures are taken with.
  */
-export async function spawnServer(configPath: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function spawnServer(configPath: string, env: Record<string, string> = {}, how: ServerCommand = mcpJsonServer()): Promise<ServerProcess> {
   const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [join(ROOT, "dist", "cli.js"), "serve", "--config", configPath],
+    command: how.command === "node" ? process.execPath : how.command,
+    args: [...how.args, "--config", configPath],
     cwd: ROOT,
     env: { ...(process.env as Record<string, string>), ...env },
     stderr: "pipe",

@@ -49,8 +49,8 @@ export function fanoutSection(fanout: FanoutResult[], idle: boolean, cores: numb
 Every side runs the same remote work on the same hosts: the stand-in's \`picoclaw agent -m <word>\`
 (a shell script that starts \`python3\` to check its config, as the real one reads its config, then
 answers). The skill's pattern is a bash loop of one background \`ssh\` per host, then \`wait\`;
-\`parallel-ssh\` is Debian's pssh with 32 at a time. This server is the built \`node dist/cli.js serve\`
-driven over stdio by the SDK client: **cold** is a fresh process (spawned and initialized before the
+\`parallel-ssh\` is Debian's pssh with 32 at a time. This server is the built server as mcp.json starts
+it, driven over stdio by the SDK client: **cold** is a fresh process (spawned and initialized before the
 clock starts) and its first \`fanout\` call, which opens the connections; **warm** is the second call on
 the same process. Wall time as the caller sees it, median of the runs (min-max in brackets). Every run
 of every side was checked: each host answered, with its reply equal to the task.

@@ -84,14 +84,17 @@ What remains sits in three places; none is SSH or the connection pool.
   bare command. The watchdog and the task directory themselves stay: they are what makes a timeout
   kill on the host and a task survive a dropped connection.
 - **Start-up**: the MCP SDK's modules alone exceed twice a bare node start (83 ms to import
-  \`server/mcp.js\` against a 40-46 ms bare start, measured by hand on a quiet machine). An experiment,
-  not adopted: \`dist\` bundled into one file by esbuild answered \`initialize\` in about 128 ms (about
-  2.6x), and the same bundle loaded through a V8 code cache in about 98 ms (about 2.1x), both against
-  46 ms for a bare start measured the same way. A bundler step, a loader and a cache file on the path
-  every client spawns was judged too much moving machinery for a result still above 2x; a start-up
-  snapshot is the next thing to try (Node 22's \`module.enableCompileCache()\` is not in Node 20).
-  Loading the CLI's verbs only for CLI commands changed nothing measurable: the server needs the
-  same operations through its tools.
+  \`server/mcp.js\` against a 40-46 ms bare start, measured by hand on a quiet machine), so mcp.json
+  runs a start-up snapshot: \`npm run build\` bundles the server with esbuild and has
+  \`node --build-snapshot\` save the heap with every module loaded, after registering the tools once on
+  the template config so that code is compiled in the blob (about 4 ms off each start). Earlier
+  experiments stayed above 2x: the esbuild bundle alone (about 2.6x), and the bundle through a V8 code
+  cache (about 2.1x). What a snapshot start still spends, measured by hand: deserializing the 10 MB
+  heap, about 17 ms above a bare start (an empty user snapshot costs nothing above it), then about
+  10 ms to read the config, build the logger and the fleet, register the tools and answer. Less heap
+  means loading less: the SDK's server brings zod 3 and 4, zod-to-json-schema and ajv. A blob loads
+  only in the Node.js that built it (node exits 14 otherwise): after a Node upgrade, \`npm run build\`
+  again (\`doctor\` says so), or run \`node dist/cli.js serve\`.
 - **Warm \`fleet_status\`** runs \`picoclaw version\` on every host on every call (half the probe's
   processes); caching the version per binary path, size and mtime would halve a warm probe.`;
 

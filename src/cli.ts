@@ -11,7 +11,7 @@ function usage(verbs: Verb[]): string {
 
 Usage: picoclaw-fleet <command> [options]
 
-${line("serve", "the stdio MCP server (what mcp.json runs)")}
+${line("serve", "the stdio MCP server (mcp.json runs it from its start-up snapshot, dist/serve.blob)")}
 ${verbs.map((v) => line(v.usage, v.summary)).join("\n")}
 
 Options:

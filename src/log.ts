@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { pino, type Logger } from "pino";
 
 export type { Logger };
@@ -18,6 +19,8 @@ export function createLogger(options: { level?: string; secrets?: () => string[]
   return pino(
     {
       level: options.level ?? process.env.PICOCLAW_FLEET_LOG ?? "info",
+      // pino reads these once, when its module loads: in the start-up snapshot that is the build's process.
+      base: { pid: process.pid, hostname: hostname() },
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
       hooks: {
         streamWrite(line) {

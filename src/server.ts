@@ -53,10 +53,15 @@ export async function serve(options: { config?: string } = {}): Promise<void> {
   logger.info({ config: runtime.configPath, hosts: runtime.config.hosts.length }, "picoclaw-fleet MCP server ready on stdio");
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const i = process.argv.indexOf("--config");
-  serve(i > 0 ? { config: process.argv[i + 1]! } : {}).catch((err: unknown) => {
+/** Runs `serve` as the process's main: an error it does not handle itself is one line on stderr, and exit 1. */
+export function serveMain(options: { config?: string } = {}): void {
+  serve(options).catch((err: unknown) => {
     process.stderr.write(`picoclaw-fleet: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const i = process.argv.indexOf("--config");
+  serveMain(i > 0 ? { config: process.argv[i + 1]! } : {});
 }

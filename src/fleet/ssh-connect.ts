@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Duplex } from "node:stream";
 import type { AnyAuthMethod, Client, ConnectConfig } from "ssh2";
+import { requireFromInstall } from "../install-dir.js";
 import type { Logger } from "../log.js";
 import { appendKnownHost, entriesFor, judgeKey, keyTypeOfBlob, knownHostsName, loadKnownHosts } from "./known-hosts.js";
 import type { SshTarget } from "./resolve-host.js";
@@ -35,10 +36,12 @@ type Ssh2 = typeof import("ssh2");
 /**
  * ssh2, loaded on the first connection rather than at start-up: the server answers `initialize`
  * (and serves crush_*, cluster_led, task_list) without paying for it (about 30 ms on 2 cores).
+ * Required from the install's node_modules, so the start-up snapshot loads it (and its native
+ * binding) the same way as dist/ does.
  */
-let ssh2Module: Promise<Ssh2> | undefined;
-function loadSsh2(): Promise<Ssh2> {
-  ssh2Module ??= import("ssh2").then((m) => ((m as { default?: Ssh2 }).default ?? m) as Ssh2);
+let ssh2Module: Ssh2 | undefined;
+function loadSsh2(): Ssh2 {
+  ssh2Module ??= requireFromInstall("ssh2") as Ssh2;
   return ssh2Module;
 }
 
@@ -127,7 +130,7 @@ const CONNECT_ATTEMPTS = 4;
 
 async function connectOnce(target: SshTarget, settings: SshSettings, log: Logger, via?: Client): Promise<Client> {
   const entries = entriesFor(await loadKnownHosts(settings.knownHosts), target.host, target.port);
-  const ssh2 = await loadSsh2();
+  const ssh2 = loadSsh2();
   const { methods } = authMethods(ssh2, target, log);
   const sock = via ? await forwardThrough(via, target, settings.connectTimeoutMs) : undefined;
   return new Promise<Client>((resolve, reject) => {

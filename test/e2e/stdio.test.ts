@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mcpJsonServer, ROOT } from "../helpers/mcp-json.js";
 import { startLab, type Lab } from "../lab/sshd-lab.js";
 
-const ROOT = join(import.meta.dirname, "..", "..");
-const mcp = JSON.parse(readFileSync(join(ROOT, "mcp.json"), "utf8")).mcpServers["picoclaw-fleet"] as { command: string; args: string[] };
+const mcp = mcpJsonServer();
 
 /** Spawns the built server exactly as mcp.json says, with a tap on its raw stdout. */
 async function spawnServer(env: Record<string, string>) {

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deployAll, harness, orphansAfter, picoclawProcesses, readJournal, spawnServer, startFaultFleet, taskDir, waitFor, type FaultFleet, type SpawnedServer } from "../lab/fault-kit.js";
 
-// Faults of this server's own process: the built stdio server (`node dist/cli.js serve`, what mcp.json
-// runs) is a child of the test, driven by the SDK client over stdio, and killed mid-fan-out.
+// Faults of this server's own process: the built stdio server, started as mcp.json says (its start-up
+// snapshot), is a child of the test, driven by the SDK client over stdio, and killed mid-fan-out.
 
 const ROOT = join(import.meta.dirname, "..", "..");
 let fleet: FaultFleet;

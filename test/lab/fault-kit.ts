@@ -4,12 +4,11 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { connect, depsFor, type Harness } from "../helpers/mcp.js";
+import { mcpJsonServer, ROOT } from "../helpers/mcp-json.js";
 import { startReleaseServer, type ReleaseServer } from "./release-server.js";
 import { startLab, type Lab, type LabHost, type LabOptions } from "./sshd-lab.js";
 
 /** Helpers the fault suite (test/faults) shares: a lab with PicoClaw deployable, the built server, and the after-checks. */
-
-const ROOT = join(import.meta.dirname, "..", "..");
 
 /** The env var the fault configs name as `defaults.api_key_env`; its value is a fake key. */
 export const FAULT_KEY_ENV = "PCF_FAULT_KEY";
@@ -106,7 +105,7 @@ export function readJournal(path: string): JournalLine[] {
     .map((l) => JSON.parse(l) as JournalLine);
 }
 
-/** The built server (`node dist/cli.js serve`), spawned as a client would, with an SDK client on its stdio. */
+/** The built server as mcp.json starts it (the start-up snapshot), spawned as a client would, with an SDK client on its stdio. */
 export interface SpawnedServer {
   client: Client;
   transport: StdioClientTransport;
@@ -118,9 +117,10 @@ export interface SpawnedServer {
 }
 
 export async function spawnServer(configPath: string): Promise<SpawnedServer> {
+  const { command, args } = mcpJsonServer();
   const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [join(ROOT, "dist", "cli.js"), "serve"],
+    command,
+    args,
     cwd: ROOT,
     env: { ...process.env, PICOCLAW_FLEET_CONFIG: configPath, PICOCLAW_FLEET_LOG: "info" } as Record<string, string>,
     stderr: "pipe",

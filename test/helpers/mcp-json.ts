@@ -1,0 +1,20 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** The repository root: where mcp.json's relative paths are resolved, the directory a client runs it in. */
+export const ROOT = join(import.meta.dirname, "..", "..");
+
+/** A way to start the stdio server: the command and its arguments, run in ROOT. */
+export interface ServerCommand {
+  command: string;
+  args: string[];
+}
+
+/** The server as mcp.json starts it (the start-up snapshot). */
+export function mcpJsonServer(): ServerCommand {
+  const server = JSON.parse(readFileSync(join(ROOT, "mcp.json"), "utf8")).mcpServers["picoclaw-fleet"] as ServerCommand;
+  return { command: server.command, args: server.args };
+}
+
+/** The same server without the snapshot, the fallback when the blob does not match the Node.js. */
+export const CLI_SERVE: ServerCommand = { command: "node", args: ["dist/cli.js", "serve"] };
