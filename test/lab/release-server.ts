@@ -46,16 +46,21 @@ interface Release {
 
 /**
  * The text of a stand-in script with the version (and architecture) baked in, as the release
- * server packages it: `PICOCLAW_VERSION=0.2.9` and friends are substituted.
+ * server packages it: `PICOCLAW_VERSION=0.2.9` and friends are substituted, and check-key.awk
+ * is put in.
  */
 export async function standinSource(name: "picoclaw" | "picoclaw-launcher", version: string, arch: Arch): Promise<string> {
   const text = await readFile(new URL(name, STANDIN_DIR), "utf8");
+  // The key check's awk program lives in a file of its own, for reading; the archive holds one script.
+  const checkKey = name === "picoclaw" ? await readFile(new URL("check-key.awk", STANDIN_DIR), "utf8") : "";
+  if (checkKey.includes("'")) throw new Error("check-key.awk must hold no single quote: it is baked in between single quotes");
   const bare = version.replace(/^v/, "");
   const git = createHash("sha1").update(bare).digest("hex").slice(0, 7);
   return text
     .replace(/^PICOCLAW_VERSION=.*$/m, `PICOCLAW_VERSION=${bare}`)
     .replace(/^PICOCLAW_GIT=.*$/m, `PICOCLAW_GIT=${git}`)
-    .replace(/^PICOCLAW_ARCH=.*$/m, `PICOCLAW_ARCH=${arch}`);
+    .replace(/^PICOCLAW_ARCH=.*$/m, `PICOCLAW_ARCH=${arch}`)
+    .replace("'@check-key.awk@'", () => `'\n${checkKey}'`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -38,6 +38,7 @@ async function install(version: string): Promise<{ home: string; bin: string; pi
       child.stdout.on("data", (d: Buffer) => out.push(d));
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       child.on("error", reject);
+      child.stdin.on("error", () => {}); // EPIPE: it may exit before reading its input
       child.on("close", (code) => {
         const raw = Buffer.concat(out);
         resolve({ code, stdout: raw.toString(), stderr, raw });
@@ -193,5 +194,118 @@ describe("the stand-in's test directives", () => {
     process.kill(-flood.pid!, "SIGKILL");
     await new Promise((resolve) => flood.on("close", resolve));
     expect(await group(flood.pid!)).toEqual([]);
+  });
+});
+
+// The key check is an awk program that replaced a python3 one and prints what it printed; these
+// pin the layouts the deploy tests do not write (see the header of the stand-in).
+describe("the stand-in's key check", () => {
+  async function withConfig(version: string, config: string, security?: string): Promise<Awaited<ReturnType<typeof install>>> {
+    const installed = await install(version);
+    const dir = join(installed.home, ".picoclaw");
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "config.json"), config);
+    if (security !== undefined) await writeFile(join(dir, ".security.yml"), security);
+    return installed;
+  }
+
+  /** A compact config.json (v0.2.8 layout) whose one entry, anthropic, is named `name` (JSON text). */
+  const anthropic = (name: string): string =>
+    `{"version":3,"agents":{"defaults":{"model_name":${name}}},"model_list":[{"model_name":${name},"provider":"anthropic","model":"claude"}]}`;
+
+  it("reads compact JSON, as json.dump without indent writes it, and any key style in .security.yml", async () => {
+    const { picoclaw } = await withConfig("0.2.9", anthropic('"m"'), "model_list:\n  m:0:\n    api_keys:\n      - sk-plain\n");
+    expect(await picoclaw(["agent", "-m", "hi"])).toMatchObject({ code: 0, stderr: "" });
+    for (const security of ["model_list:\n  'm:0':\n    api_keys:\n      - 'sk'\n", 'model_list:\n  m:\n    api_keys:\n      - "sk"\n']) {
+      const { picoclaw: again } = await withConfig("0.2.9", anthropic('"m"'), security);
+      expect(await again(["agent", "-m", "hi"])).toMatchObject({ code: 0, stderr: "" });
+    }
+    // An entry <name>:0 replaces <name>, even with no keys.
+    const { picoclaw: shadowed } = await withConfig("0.2.9", anthropic('"m"'), "model_list:\n  m:0: {}\n  m:\n    api_keys:\n      - sk\n");
+    expect((await shadowed(["agent", "-m", "hi"])).stderr).toContain("api_key is required for anthropic protocol");
+  });
+
+  it("decodes JSON escapes in names and keys, in config.json and .security.yml alike", async () => {
+    const name = String.raw`"m\u00e9 \"q\" \\ \ud83e\udd9e"`;
+    const { home, picoclaw } = await withConfig("0.2.9", anthropic(name));
+    const refused = await picoclaw(["agent", "-m", "hi"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'Error: error creating provider: failed to create provider for model "mé "q" \\ 🦞": api_key is required for anthropic protocol (model: claude)\n',
+    );
+    await writeFile(join(home, ".picoclaw", ".security.yml"), String.raw`model_list:
+  "m\u00e9 \"q\" \\ 🦞:0":
+    api_keys:
+      - "sk\u0021"
+`);
+    expect(await picoclaw(["agent", "-m", "hi"])).toMatchObject({ code: 0, stderr: "" });
+    expect((await picoclaw(["agent", "-m", "hi", "--model", "mé \"q\" \\ 🦞"])).code).toBe(0);
+  });
+
+  it("tells the protocols apart when there is no key, and follows --model", async () => {
+    const config = JSON.stringify({
+      agents: { defaults: { model_name: "a" } },
+      model_list: [
+        { model_name: "a", model: "anthropic/claude", api_key: "" },
+        { model_name: "o", model: "openai/gpt" },
+        { model_name: "b", model: "gpt", api_base: "https://x" },
+        { model_name: "k", model: "openai/gpt", api_key: "sk" },
+      ],
+    });
+    const { picoclaw } = await withConfig("0.2.3", config);
+    const stderr = async (model: string): Promise<string> => (await picoclaw(["agent", "-m", "hi", "--model", model])).stderr;
+    expect((await picoclaw(["agent", "-m", "hi"])).stderr).toContain('model "a": api_key is required for anthropic protocol (model: anthropic/claude)');
+    expect(await stderr("o")).toContain('model "o": api_key or api_base is required for HTTP-based protocol "openai"');
+    expect(await stderr("b")).toContain("API request failed:\n  Status: 401\n");
+    expect(await stderr("nope")).toContain('model "nope" not found in model_list');
+    expect(await stderr("k")).toBe("");
+  });
+
+  it("reports a syntax error as PicoClaw does, treats a file of 10 bytes or less as {}, and names a config it cannot use", async () => {
+    const { home, picoclaw } = await withConfig("0.2.9", '{"version": 3,}');
+    const path = join(home, ".picoclaw", "config.json");
+    expect((await picoclaw(["agent", "-m", "hi"])).stderr).toBe(
+      "Error: error loading config: config.json syntax error: Expecting property name enclosed in double quotes: line 1 column 15 (char 14)\n",
+    );
+    await writeFile(path, "{}\n");
+    expect((await picoclaw(["agent", "-m", "hi"])).stderr).toMatch(/^Error: error creating provider: model "" not found in model_list/);
+    await writeFile(path, '{"agents": [1, 2, 3]}');
+    const unusable = await picoclaw(["agent", "-m", "hi"]);
+    expect(unusable.code).toBe(1);
+    expect(unusable.stderr).toBe(`Error: stand-in: ${path}: agents is not a JSON object\n`);
+  });
+
+  it("starts no python3 for agent or version", async () => {
+    const { home, picoclaw } = await withConfig("0.2.4", anthropic('"m"'), 'model_list:\n  "m:0":\n    api_keys:\n      - "sk"\n');
+    const bin = join(home, "bin");
+    await mkdir(bin);
+    await writeFile(join(bin, "python3"), "#!/bin/sh\necho 'python3 was started' >&2\nexit 99\n", { mode: 0o755 });
+    const env = { PATH: `${bin}:${process.env.PATH}` };
+    const ok = await picoclaw(["agent", "-m", "hi"], { env });
+    expect(ok).toMatchObject({ code: 0, stderr: "" });
+    expect(extractReply(ok.stdout)).toBe("hi");
+    expect(await picoclaw(["version"], { env })).toMatchObject({ code: 0, stderr: "" });
+  });
+});
+
+describe("the stand-in's log of the reply", () => {
+  it("logs the first 120 bytes of the reply without trailing newlines, and escapes JSON log lines", async () => {
+    const { home, picoclaw } = await install("0.2.3");
+    const dir = join(home, ".picoclaw");
+    await mkdir(dir);
+    await writeFile(join(dir, "config.json"), JSON.stringify({ model_list: [{ model_name: "", model: "x", api_key: "sk" }] }));
+    const response = (stdout: string): string | undefined => /^\d\d:\d\d:\d\d INF agent \S+ > (Response: [^]*) session_key=cli:default$/m.exec(stdout)?.[1];
+
+    const long = "é".repeat(70); // 140 bytes
+    expect(response((await picoclaw(["agent", "-m", long])).stdout)).toBe(`Response: ${"é".repeat(60)}`);
+    const odd = "a \"b\" \\ c\td\n\n";
+    expect(response((await picoclaw(["agent", "-m", odd])).stdout)).toBe('Response: a "b" \\ c\td');
+
+    const quoted = 'a "b"\tc \\ d\n';
+    const logged = await picoclaw(["agent", "-m", quoted], { env: { PICOCLAW_LOG_FILE: "~/logs/deep/picoclaw.log" } });
+    expect(extractReply(logged.stdout)).toBe(quoted);
+    const lines = (await readFile(join(home, "logs", "deep", "picoclaw.log"), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.message)).toEqual(["Agent initialized", "Routed message", 'Response: a "b"\tc \\ d']);
+    expect(new Set(lines.map((l) => l.time)).size).toBe(1);
   });
 });
