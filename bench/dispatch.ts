@@ -14,7 +14,7 @@ export interface DispatchResult {
   serverWarmCall: number[];
   /** Wall time of the bare PicoClaw command run `calls` times in a row on the host's account, no SSH (the floor), per run. */
   bare: number[];
-  /** The same for this server's runner and clean-up scripts, per run. */
+  /** The same for this server's runner script (its clean-up included), per run. */
   runner: number[];
   /** Calls whose reply was not the task, over every run and both sides (0 when all were right). */
   wrong: number;

@@ -72,17 +72,34 @@ Changed because of the first runs of this bench (\`src/fleet/ssh-connect.ts\`):
   50 ms, and 20 sequential dispatches from 0.42 of one ssh per call to the figure above.
 - **ssh2 is loaded on the first connection**, not at start-up (about 30 ms of module loading).
 
-What remains sits in three places; none is SSH or the connection pool.
+Changed because of the figures of the previous landing (issue 7 was left open at warm fan-out 0.41
+and start-up 4.23):
 
-- **The runner script** (\`src/tasks/remote-scripts.ts\`) still starts about a dozen short processes
-  around PicoClaw (\`mkdir\`, \`cat\`, two \`date\`, \`setsid\` twice for the task and its watchdog, \`mv\`, a
-  \`wc\` and a \`base64\` per non-empty stream). A first trim after the earlier runs of this bench (state
-  files read with the shell's \`read\`, no \`tr\`, no \`wc\` for an empty stream, \`base64 < f\` for a
-  finished task) took about ten process starts off each task. What remains beyond them is a second
-  round trip that removes the task directory before the row is returned; folding that clean-up into
-  the next command on the same host would bring warm fan-out and sequential dispatch closer to the
-  bare command. The watchdog and the task directory themselves stay: they are what makes a timeout
-  kill on the host and a task survive a dropped connection.
+- **The clean-up rides on the task's own channel** (\`src/tasks/remote-scripts.ts\`,
+  \`src/tasks/frame-ack.ts\`). It was a second command per task (a new sshd session, a shell, \`rm\`)
+  after the result arrived. Now the message travels with its byte length, the runner's stdin stays
+  open, and the server answers \`ok\` once the frame's end went by; only then does the host remove the
+  directory (a dropped connection gives end of input and keeps it for \`task_status\`). The runner
+  also reads its clock and sizes with one \`stat\` instead of two \`date\`, a \`wc\` and a \`mv\`, and the
+  message with one \`head\` instead of two \`cat\`. Measured in development runs at N=50 with the new
+  stand-in below (3 runs each, same lab): warm fan-out 543 ms -> 397 ms (0.25 -> 0.18 of
+  parallel-ssh), cold 0.46 -> 0.40, machine CPU per host warm 21 ms -> 15 ms.
+- **The stand-in PicoClaw costs what a Go binary costs** (\`test/lab/picoclaw-standin\`). Its
+  \`agent\` path started \`python3\` for the key check and about ten short processes: 21 ms of CPU per
+  call, where a Go binary (Debian's fzf, measured here) starts in about 2 ms. It is the remote work of
+  every side, so it had inflated the hosts' share of every figure, most of all warm fan-out's. The key
+  check is now one \`awk\` program, proven to print what the python one printed over 31,839 configs;
+  \`agent -m\` costs 3.6 ms of CPU, \`version\` 1.2 ms. With the old runner this alone took warm
+  fan-out at N=50 from 0.41 to 0.25 of parallel-ssh.
+- **Start-up from a V8 snapshot** (below).
+
+What remains:
+
+- **The runner script** still starts a few short processes around PicoClaw (\`mkdir\`, \`head\`,
+  \`setsid\` twice for the task and its watchdog, the watchdog's first \`sleep\`, \`stat\`, \`base64\`,
+  \`rm\`), and sshd starts the login shell and \`sh\` for each channel. The watchdog and the task
+  directory stay: they are what makes a timeout kill on the host and a task survive a dropped
+  connection.
 - **Start-up**: the MCP SDK's modules alone exceed twice a bare node start (83 ms to import
   \`server/mcp.js\` against a 40-46 ms bare start, measured by hand on a quiet machine), so mcp.json
   runs a start-up snapshot: \`npm run build\` bundles the server with esbuild and has
