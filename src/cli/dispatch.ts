@@ -1,6 +1,7 @@
 import type { Deps } from "../deps.js";
 import { dispatch } from "../operations/dispatch.js";
 import { fanout } from "../operations/fanout.js";
+import { taskText } from "../mcp/tools/shared-schemas.js";
 import type { HostResult } from "../tasks/host-result.js";
 import { interruptible, intOption } from "./args.js";
 import { ProgressBar } from "./progress.js";
@@ -19,6 +20,13 @@ function runOptions(p: Parsed) {
   };
 }
 
+/** The task as the tools take it (one argv element on the host: no NUL, at most 128 KiB), or an error saying why not. */
+function checkedTask(task: string): string {
+  const parsed = taskText.safeParse(task);
+  if (!parsed.success) throw new Error(`The task: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+  return task;
+}
+
 const STATUS_EXIT: Record<HostResult["status"], number> = { succeeded: 0, running: 0, failed: 1, timed_out: 1, unreachable: 1, cancelled: 1 };
 
 /** `dispatch <host|auto> "<task>"`: the reply on stdout, the outcome on stderr. */
@@ -26,7 +34,7 @@ export async function dispatchCommand(deps: Deps, p: Parsed): Promise<number> {
   const [host, task] = p.args;
   if (!host || task === undefined) throw new Error('Usage: picoclaw-fleet dispatch <host|auto> "<task>" [--timeout S] [--teardown]');
   const ac = interruptible("killing the remote tasks");
-  const result = await dispatch(deps, { task, host, labels: p.labelsList, ...runOptions(p) }, { signal: ac.signal });
+  const result = await dispatch(deps, { task: checkedTask(task), host, labels: p.labelsList, ...runOptions(p) }, { signal: ac.signal });
   if (p.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } else {
@@ -48,7 +56,7 @@ export async function fanoutCommand(deps: Deps, p: Parsed): Promise<number> {
   const ac = interruptible("killing the remote tasks");
   const out = await fanout(
     deps,
-    { task, hosts: p.hostsList, labels: p.labelsList, concurrency: intOption("concurrency", p.concurrency, 1, 1024), ...runOptions(p) },
+    { task: checkedTask(task), hosts: p.hostsList, labels: p.labelsList, concurrency: intOption("concurrency", p.concurrency, 1, 1024), ...runOptions(p) },
     { signal: ac.signal, onResult: (r, done) => bar.tick(done, r.status !== "succeeded", `${r.host}: ${r.status}`) },
   );
   bar.end();

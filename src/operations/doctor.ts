@@ -58,7 +58,7 @@ function advise(host: HostConfig, error: string): string {
  * password env, the probe) and every problem comes with the exact fix.
  */
 export async function doctor(deps: Deps): Promise<Finding[]> {
-  const findings: Finding[] = [{ host: null, level: "ok", message: `config ${deps.configPath} is valid (${deps.config.hosts.length} hosts)` }];
+  const findings: Finding[] = [{ host: null, level: "ok", message: `config ${deps.configPath} is valid (${deps.config.hosts.length} ${deps.config.hosts.length === 1 ? "host" : "hosts"})` }];
   const keyEnv = deps.config.defaults.api_key_env;
   if (keyEnv && !process.env[keyEnv]) {
     findings.push({ host: null, level: "warn", message: `${keyEnv} is not set: deploy_host cannot give PicoClaw its API key`, fix: `export ${keyEnv}=… in the environment of the server (mcp.json "env") or the shell` });
