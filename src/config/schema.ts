@@ -81,6 +81,8 @@ export const configSchema = z.object({
   tasks: z
     .object({
       journal: z.string().default("~/.local/state/picoclaw-fleet/tasks.jsonl"),
+      /** Past this size the journal starts a new file; the one before is kept, older ones go (unfinished tasks carried over). */
+      journal_max_bytes: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
       retention_s: z.number().int().min(0).default(0),
       output_cap_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
       /** Bytes a task may write on its host (stdout or stderr) before it is killed: a runaway agent must not fill the disk. */

@@ -54,7 +54,7 @@ export class TaskService {
     private readonly log: Logger,
     private readonly hooks: TaskHooks,
   ) {
-    this.journal = new TaskJournal(config.tasks.journal);
+    this.journal = new TaskJournal(config.tasks.journal, config.tasks.journal_max_bytes);
   }
 
   /** Starts a task; never throws (a host that cannot be reached gives an `unreachable` result). */
