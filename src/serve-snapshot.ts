@@ -51,7 +51,8 @@ function main(): void {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(USAGE);
+    // stdout is the MCP protocol's, even here: a client that passes -h by mistake gets no stray bytes.
+    process.stderr.write(USAGE);
     process.exit(0);
   }
   if (positionals.length !== 1 || positionals[0] !== "serve") {

@@ -1,5 +1,4 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createActivity } from "../../src/claw/activity.js";
 import { depsFor } from "../helpers/mcp.js";
 import { startLedApi, type LedApi } from "../lab/led-api.js";
+import { closedPort } from "../lab/net.js";
 
 const dir = mkdtempSync(join(tmpdir(), "activity-"));
 let api: LedApi;
@@ -110,10 +110,3 @@ describe("createActivity", () => {
   });
 });
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

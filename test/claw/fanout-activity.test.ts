@@ -6,6 +6,7 @@ import { connect, depsFor } from "../helpers/mcp.js";
 import { startLedApi } from "../lab/led-api.js";
 import { startReleaseServer, type ReleaseServer } from "../lab/release-server.js";
 import { startLab, type Lab } from "../lab/sshd-lab.js";
+import { closedPort } from "../lab/net.js";
 
 let lab: Lab;
 let rel: ReleaseServer;
@@ -191,10 +192,3 @@ async function muteListener(): Promise<{ url: string; connections(): number; clo
   };
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

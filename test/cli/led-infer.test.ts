@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +7,7 @@ import { renderStrip } from "../../src/cli/led-view.js";
 import { connect, depsFor } from "../helpers/mcp.js";
 import { startLedApi, type LedApi } from "../lab/led-api.js";
 import { startOpenAiServer, type OpenAiServer } from "../lab/openai-server.js";
+import { closedPort } from "../lab/net.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const CLI = join(ROOT, "dist", "cli.js");
@@ -50,14 +50,6 @@ function newest(path: string): number {
   const st = statSync(path);
   if (!st.isDirectory()) return st.mtimeMs;
   return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 beforeAll(() => {

@@ -1,8 +1,8 @@
-import { createServer, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { streamChat } from "../../src/crush/chat-stream.js";
 import { CrushError } from "../../src/crush/endpoint.js";
 import { startOpenAiServer, type OpenAiServer } from "../lab/openai-server.js";
+import { closedPort } from "../lab/net.js";
 
 let crush: OpenAiServer;
 const REPLY = "The quick brown fox jumps over the lazy dog.";
@@ -13,15 +13,6 @@ beforeAll(async () => {
 });
 afterAll(() => crush.close());
 beforeEach(() => crush.set({ stream: true, msPerToken: 0, dropAfterTokens: undefined, html: false, ollama: true, reply: REPLY }));
-
-// A port where nothing listens: bound once, then closed.
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function failure(promise: Promise<unknown>): Promise<CrushError> {
   const err = await promise.then(() => undefined, (e: unknown) => e);

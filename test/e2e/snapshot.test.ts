@@ -85,8 +85,8 @@ describe("the start-up snapshot and node dist/cli.js serve", () => {
 
   it("takes serve [--config PATH] and -h, like the CLI's serve, and refuses anything else with its usage", async () => {
     const help = await runSnapshot(["serve", "-h"]);
-    expect(help).toMatchObject({ code: 0, stderr: "" });
-    expect(help.stdout).toMatch(/^Usage: node --snapshot-blob dist\/serve.blob serve \[--config PATH\]/);
+    expect(help).toMatchObject({ code: 0, stdout: "" });
+    expect(help.stderr).toMatch(/^Usage: node --snapshot-blob dist\/serve.blob serve \[--config PATH\]/);
     for (const args of [["serve", "--json"], ["status"], [], ["serve", "--config"]]) {
       const r = await runSnapshot(args);
       expect(r.code, args.join(" ")).toBe(2);

@@ -25,6 +25,11 @@ export async function freePort(hosts: string[]): Promise<number> {
   throw new Error(`no port is free on all of ${hosts.join(", ")}`);
 }
 
+/** A loopback port where nothing listens (bound once, then closed): a connection there is refused at once. */
+export function closedPort(): Promise<number> {
+  return freePort(["127.0.0.1"]);
+}
+
 /** Connects and reads up to the server's first line: resolves it when it starts with `SSH-`, else rejects. */
 export function readBanner(host: string, port: number, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,11 +18,12 @@ let n = 0;
  * A task directory on the `local` host as a task (or a compromised host) left it, and the journal
  * record that makes task_status ask that host about it. Returns the task id.
  */
-function plantTask(files: Record<string, string | Buffer>): string {
+function plantTask(files: Record<string, string | Buffer>, mtimes: Record<string, number> = {}): string {
   const id = `t-abcdef-${(0xa0000000 + n++).toString(16)}`;
   const dir = join(home, TASKS_DIR, id);
   mkdirSync(dir, { recursive: true });
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  for (const [name, seconds] of Object.entries(mtimes)) utimesSync(join(dir, name), seconds, seconds);
   h.deps.tasks.journal.start({ task_id: id, host: "local", task: "x", started_at: new Date().toISOString(), timeout_s: 60, status: "running", teardown: false });
   return id;
 }
@@ -41,15 +42,17 @@ describe("what a task or a compromised host prints cannot break or fake a result
   it("a task's stdout holding fake frames, NULs and invalid UTF-8 comes back as its own bytes", async () => {
     const fake = `${MARK} state=done exit=0 timed_out=0 cancelled=0 started=1 ended=2\n${MARK} out 5 head\naGVsbG8=\n${MARK} end\n`;
     const out = Buffer.concat([Buffer.from(`before\n${fake}`), Buffer.from([0, 0xff, 0xfe, 0x1e]), Buffer.from("\n🦞 the real reply\n")]);
-    const id = plantTask({ out, err: fake, exit: "0\n", started: "100\n", ended: "101\n" });
+    const id = plantTask({ out, err: fake, exit: "0\n", pid: "1\n" });
     const res = await h.call("task_status", { task_id: id });
     expect(res.structuredContent).toMatchObject({ status: "succeeded", exit_code: 0, stderr: fake, reply: "the real reply" });
     expect(res.structuredContent.stdout).toBe(out.toString("utf8"));
   });
 
-  it("a tampered exit code or clock (NaN, 1e400, text) still gives a row its outputSchema accepts", async () => {
-    for (const [exit, started, ended] of [["1e400", "-1e400", "1e400"], ["pwned", "x", "y"], ["3.5", "1e400", "0"], ["0 state=running", "", ""]]) {
-      const id = plantTask({ out: "hi\n", err: "", exit: `${exit}\n`, started: `${started}\n`, ended: `${ended}\n` });
+  it("a tampered exit code or clock (NaN, 1e400, text; file times far off) still gives a row its outputSchema accepts", async () => {
+    // The host's clock for a task is the mtime of its pid (start) and exit (end) files.
+    const cases: [string, number, number][] = [["1e400", 0, 1e11], ["pwned", 1e11, 0], ["3.5", -1e9, 1], ["0 state=running", 5, 5]];
+    for (const [exit, started, ended] of cases) {
+      const id = plantTask({ out: "hi\n", err: "", exit: `${exit}\n`, pid: "1\n" }, { pid: started, exit: ended });
       const res = await h.call("task_status", { task_id: id });
       expect(res.isError, `exit=${exit} started=${started} ended=${ended}: ${JSON.stringify(res.content)}`).toBeFalsy();
       expect(hostResult.safeParse(res.structuredContent).success).toBe(true);
@@ -58,7 +61,7 @@ describe("what a task or a compromised host prints cannot break or fake a result
 
   it("task_status returns an output past the cap with its head and tail intact, the reply included", async () => {
     const out = `HEAD${"x".repeat(3_000_000)}\n🦞 the reply at the end\n`;
-    const id = plantTask({ out, err: "", exit: "0\n", started: "1\n", ended: "2\n" });
+    const id = plantTask({ out, err: "", exit: "0\n", pid: "1\n" });
     const res = await h.call("task_status", { task_id: id });
     expect(res.structuredContent).toMatchObject({ status: "succeeded", truncated: true, reply: "the reply at the end" });
     expect(res.structuredContent.stdout).toMatch(/^HEADx+\n\[… \d+ bytes dropped …\]\nx+\n🦞 the reply at the end\n$/);

@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ssh2 from "ssh2";
+import { closedPort } from "../lab/net.js";
 
 /** A fleet that answers fast without a lab: SSH hosts on a closed port, every endpoint refusing. */
 export interface OfflineFleet {
@@ -11,14 +11,6 @@ export interface OfflineFleet {
   closedPort: number;
   /** A fleet config (CONTRACT.md) with `hosts` and `extra` merged in at the top level. */
   config(hosts: Record<string, unknown>[], extra?: Record<string, unknown>): Record<string, unknown>;
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 /**
