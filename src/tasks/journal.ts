@@ -19,9 +19,11 @@ export interface TaskRecord {
    */
   launched?: boolean;
   result?: HostResult;
+  /** The tail of PicoClaw's own log file, for task_logs once the task directory is gone. */
+  log?: string;
 }
 
-type Line = { op: "start"; record: TaskRecord } | { op: "launch"; task_id: string } | { op: "finish"; result: HostResult };
+type Line = { op: "start"; record: TaskRecord } | { op: "launch"; task_id: string } | { op: "finish"; result: HostResult; log?: string };
 
 /** Appends between two looks at the journal's size. */
 const SIZE_CHECK_EVERY = 64;
@@ -65,11 +67,11 @@ export class TaskJournal {
   }
 
   /** Records a final result (ignored for a task already final: the first outcome wins). */
-  finish(result: HostResult): void {
+  finish(result: HostResult, log?: string): void {
     const record = this.load().get(result.task_id);
     if (record?.result) return;
-    if (record) Object.assign(record, { status: result.status, result });
-    this.append({ op: "finish", result });
+    if (record) Object.assign(record, { status: result.status, result, ...(log ? { log } : {}) });
+    this.append({ op: "finish", result, ...(log ? { log } : {}) });
   }
 
   get(taskId: string): TaskRecord | undefined {
@@ -145,7 +147,7 @@ function fold(records: Map<string, TaskRecord>, text: string): void {
       if (record) record.launched = true;
     } else {
       const record = records.get(line.result.task_id);
-      if (record && !record.result) Object.assign(record, { status: line.result.status, result: line.result });
+      if (record && !record.result) Object.assign(record, { status: line.result.status, result: line.result, ...(line.log ? { log: line.log } : {}) });
     }
   }
 }

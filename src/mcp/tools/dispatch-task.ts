@@ -15,7 +15,7 @@ export const dispatchTaskTool = defineTool({
     labels: labelList.optional().describe('With host "auto": only hosts carrying all these labels'),
     ...runOptions,
     deploy: z.boolean().optional().describe("Deploy PicoClaw first when it is missing (default true)"),
-    session: argText("session", 128).optional().describe("PicoClaw session key (--session), to continue a conversation"),
+    session: argText("session", 128).optional().describe("Name a conversation to continue it across tasks on this host (e.g. \"notes\"); default: each task has a session of its own, removed when it ends"),
     model: argText("model", 128).optional().describe("PicoClaw model name (--model) for this task"),
   },
   output: hostResult.shape,

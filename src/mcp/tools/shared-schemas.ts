@@ -54,6 +54,7 @@ export const runOptions = {
   timeout_s: z.number().int().min(1).max(86_400).optional().describe("Hard limit in seconds; PicoClaw and everything it started are killed then (default: config defaults.timeout_s, 120)"),
   wait_s: z.number().int().min(0).max(55).optional().describe("Return after at most this many seconds with `running` rows and task_ids for work still going (default 45; follow with task_status)"),
   teardown: z.boolean().optional().describe("Remove PicoClaw from the host once the result is collected"),
+  slash_command: z.boolean().optional().describe("Run the task as one of PicoClaw's own commands (`/help`, `/clear`). Default false: a task starting with / or ! is given to the model as text"),
 };
 
 /** A task id as task_* tools take it. */
