@@ -23,7 +23,8 @@ async function worker(entry: Partial<ModelEntry> = {}) {
   const home = await freshHome();
   homes.push(home);
   await writeModelConfig(home, { provider: "anthropic", model: "claude-sonnet-4-6", apiBase: api.url, key: KEY, ...entry });
-  return (args: string[], env?: Record<string, string>) => runPicoclaw(realPicoclawBin(), home, args, { env });
+  const bin = await realPicoclawBin();
+  return (args: string[], env?: Record<string, string>) => runPicoclaw(bin, home, args, { env });
 }
 
 describe("real PicoClaw against startModelApi", () => {

@@ -2,13 +2,11 @@ import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { realPicoclaw } from "./real-picoclaw.js";
 
-/**
- * The real PicoClaw binary the tests run: $PICOCLAW_REAL_BIN, else the v0.2.9 build at
- * /tmp/pcbuild. The one place to swap in test/lab/real-picoclaw.ts once it lands.
- */
-export function realPicoclawBin(): string {
-  return process.env.PICOCLAW_REAL_BIN ?? "/tmp/pcbuild/picoclaw-0.2.9";
+/** The real PicoClaw binary the tests run: $PICOCLAW_REAL_BIN, else the lab's cached v0.2.9 build. */
+export function realPicoclawBin(): Promise<string> {
+  return process.env.PICOCLAW_REAL_BIN ? Promise.resolve(process.env.PICOCLAW_REAL_BIN) : realPicoclaw("v0.2.9");
 }
 
 /** What one run of a `picoclaw` printed, and how it ended. */

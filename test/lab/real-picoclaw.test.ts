@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseVersionOutput } from "../../src/picoclaw/version.js";
 import { cachedFile } from "./build-cache.js";
 import { LAB_CACHE, REAL_ARCHIVE, realPicoclaw } from "./real-picoclaw.js";
-import { LAB_ARCHES } from "./release-assets.js";
+import { ARCHES } from "../../src/config/schema.js";
 import { startReleaseServer, type ReleaseServer } from "./release-server.js";
 import { sleep } from "./run.js";
 
@@ -75,7 +75,7 @@ describe("cachedFile", () => {
 describe("startReleaseServer with binaries: real", () => {
   let server: ReleaseServer;
   beforeAll(async () => {
-    server = await startReleaseServer({ versions: ["v0.2.7", "v0.2.9"], binaries: "real", arches: LAB_ARCHES });
+    server = await startReleaseServer({ versions: ["v0.2.7", "v0.2.9"], binaries: "real", arches: ARCHES });
   });
   afterAll(() => server?.stop());
 

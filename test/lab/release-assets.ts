@@ -3,22 +3,13 @@ import { createHash } from "node:crypto";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { ARCHES, type Arch } from "../../src/config/schema.js";
+import type { Arch } from "../../src/config/schema.js";
 import { assetCandidates } from "../../src/picoclaw/assets.js";
 import { compareVersions } from "../../src/picoclaw/version.js";
 import { isRealVersion, realArchive } from "./real-picoclaw.js";
 
 const run = promisify(execFile);
 const STANDIN_DIR = new URL("./picoclaw-standin/", import.meta.url);
-
-/**
- * Architectures PicoClaw releases ship and the lab can serve: the product's ARCHES, and GoReleaser's
- * loong64, mipsle (softfloat) and s390x builds, which the product may not know yet.
- */
-export const LAB_ARCHES = [...ARCHES, ...(["loong64", "mipsle", "s390x"] as const).filter((a) => !(ARCHES as readonly string[]).includes(a))];
-
-/** An architecture the lab's release server can publish an asset for. */
-export type LabArch = Arch | "loong64" | "mipsle" | "s390x";
 
 /** Which `picoclaw` the archives hold: the shell stand-in, or the real program where the lab builds one. */
 export type LabBinaries = "stand-in" | "real";
@@ -31,10 +22,8 @@ export interface Release {
   assets: Map<string, Buffer>;
 }
 
-// The product's names where it knows the arch; GoReleaser's template (no suffix beyond GOARM) for the rest.
-function assetNames(arch: LabArch): [archive: string, raw: string] {
-  if ((ARCHES as readonly string[]).includes(arch)) return assetCandidates(arch as Arch) as [string, string];
-  return [`picoclaw_Linux_${arch}.tar.gz`, `picoclaw-linux-${arch}`];
+function assetNames(arch: Arch): [archive: string, raw: string] {
+  return assetCandidates(arch) as [string, string];
 }
 
 /**
@@ -42,7 +31,7 @@ function assetNames(arch: LabArch): [archive: string, raw: string] {
  * server packages it: `PICOCLAW_VERSION=0.2.9` and friends are substituted, and check-key.awk
  * is put in.
  */
-export async function standinSource(name: "picoclaw" | "picoclaw-launcher", version: string, arch: LabArch): Promise<string> {
+export async function standinSource(name: "picoclaw" | "picoclaw-launcher", version: string, arch: Arch): Promise<string> {
   const text = await readFile(new URL(name, STANDIN_DIR), "utf8");
   // The key check's awk program lives in a file of its own, for reading; the archive holds one script.
   const checkKey = name === "picoclaw" ? await readFile(new URL("check-key.awk", STANDIN_DIR), "utf8") : "";
@@ -61,7 +50,7 @@ export async function standinSource(name: "picoclaw" | "picoclaw-launcher", vers
  * with per-asset digests when `digest`, else GoReleaser's `picoclaw_<ver>_checksums.txt`. With `real`
  * binaries, the amd64 archive of a version the lab builds holds the real PicoClaw (from the lab cache).
  */
-export async function buildRelease(work: string, tag: string, id: number, digest: boolean, arches: readonly LabArch[], binaries: LabBinaries): Promise<Release> {
+export async function buildRelease(work: string, tag: string, id: number, digest: boolean, arches: readonly Arch[], binaries: LabBinaries): Promise<Release> {
   const version = tag.replace(/^v/, "");
   const raw = compareVersions(version, "0.1.2") < 0; // v0.1.1 shipped bare binaries
   const assets = new Map<string, Buffer>();
@@ -78,7 +67,7 @@ export async function buildRelease(work: string, tag: string, id: number, digest
 }
 
 // GoReleaser's layout: the binaries at the archive root, with the README and LICENSE.
-async function buildArchive(dir: string, version: string, arch: LabArch): Promise<Buffer> {
+async function buildArchive(dir: string, version: string, arch: Arch): Promise<Buffer> {
   await mkdir(dir, { recursive: true });
   for (const name of ["picoclaw", "picoclaw-launcher"] as const) {
     await writeFile(join(dir, name), await standinSource(name, version, arch));

@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ARCHES } from "../../src/config/schema.js";
-import { buildRelease, sha256Hex, type LabArch, type LabBinaries, type Release } from "./release-assets.js";
+import { ARCHES, type Arch } from "../../src/config/schema.js";
+import { buildRelease, sha256Hex, type LabBinaries, type Release } from "./release-assets.js";
 
 /** What a test can ask of the lab's GitHub-shaped release server. */
 export interface ReleaseServerOptions {
@@ -12,8 +12,8 @@ export interface ReleaseServerOptions {
   repo?: string;
   /** Release tags, oldest first; the last is `latest`. Default `["v0.2.8", "v0.2.9"]`. */
   versions?: string[];
-  /** Architectures that get an asset (LAB_ARCHES lists what the lab can serve). Default the product's ARCHES. */
-  arches?: readonly LabArch[];
+  /** Architectures that get an asset. Default the product's ARCHES. */
+  arches?: readonly Arch[];
   /**
    * `real`: the x86_64 archive of each version in REAL_VERSIONS holds the real PicoClaw, built once per
    * machine (minutes when cold); every other asset holds the stand-in. Default `stand-in`.

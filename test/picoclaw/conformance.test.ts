@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { extractReply } from "../../src/picoclaw/reply.js";
 import { startModelApi, type ModelApi } from "../lab/model-api.js";
 import { freshHome, realPicoclawBin, runPicoclaw, writeModelConfig, type PicoclawRun } from "../lab/picoclaw-run.js";
-import { standinSource } from "../lab/release-server.js";
+import { standinSource } from "../lab/release-assets.js";
 
 // The same cases against the stand-in `picoclaw` (as the release server packages it) and the real
 // v0.2.9 binary: the real one is the judge. They compare form and behaviour, not answers (the
@@ -34,7 +34,7 @@ const BANNER = "\r\n██████╗ ██╗ ██████╗ ██
 const LOG_LINE = /^\d\d:\d\d:\d\d (INF|WRN|ERR) /m;
 
 describe.each([
-  ["stand-in", () => standin],
+  ["stand-in", async () => standin],
   ["real", realPicoclawBin],
 ])("conformance: %s picoclaw v0.2.9", (_name, bin) => {
   /** A fresh HOME, and `picoclaw` run in it; `configured` writes a working model entry. */
@@ -42,7 +42,7 @@ describe.each([
     const dir = await freshHome();
     dirs.push(dir);
     if (configured) await writeModelConfig(dir, { provider: "anthropic", model: "claude-sonnet-4-6", apiBase: api.url, key: KEY });
-    const picoclaw = (args: string[], env?: Record<string, string>): Promise<PicoclawRun> => runPicoclaw(bin(), dir, args, { env });
+    const picoclaw = async (args: string[], env?: Record<string, string>): Promise<PicoclawRun> => runPicoclaw(await bin(), dir, args, { env });
     return { dir, picoclaw, file: (path: string) => readFile(join(dir, ".picoclaw", path), "utf8") };
   }
 

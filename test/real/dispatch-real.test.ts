@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SpawnedServer } from "../lab/fault-kit.js";
+import { REAL_ARCHIVE } from "../lab/real-picoclaw.js";
 import { KEY, startRealFleet, text, type RealFleet } from "./helpers.js";
 
 // The real PicoClaw v0.2.9, deployed by the built stdio server over SSH, thinking with the lab's
@@ -27,8 +28,9 @@ describe("deploy and dispatch with the real PicoClaw", () => {
     const deployed = await Promise.all(["h01", "h02", "h03"].map((host) => server.call("deploy_host", { host })));
     for (const res of deployed) {
       expect(res.isError, text(res)).toBeFalsy();
-      expect(res.structuredContent).toMatchObject({ version: "0.2.9", action: "installed", onboarded: true });
+      expect(res.structuredContent).toMatchObject({ version: "0.2.9", arch: "amd64", asset: REAL_ARCHIVE, sha256: fleet.rel.sha256("v0.2.9", REAL_ARCHIVE), action: "installed", onboarded: true });
     }
+    expect((await fleet.lab.ssh(fleet.host("h02"), "~/.local/bin/picoclaw version")).stdout).toContain("🦞 picoclaw 0.2.9 (git: 2992ecc)");
     fleet.api.on("what is your job?", { text: "I am a fleet worker." });
     const res = await server.call("dispatch_task", { host: "h01", task: "what is your job?" });
     expect(res.structuredContent, text(res)).toMatchObject({ host: "h01", status: "succeeded", exit_code: 0, reply: "I am a fleet worker." });
@@ -37,7 +39,6 @@ describe("deploy and dispatch with the real PicoClaw", () => {
     expect(request.status).toBe(200);
     expect(request.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(JSON.stringify(request.body)).not.toContain(KEY);
-    expect(await fleet.lab.exec(`ls -a ${fleet.host("h01").home}/.picoclaw`)).toMatchObject({ code: 0 });
     expect((await fleet.lab.exec(`ls -a ${fleet.host("h01").home}/.picoclaw`)).stdout).not.toMatch(/^\.env$/m);
   });
 
