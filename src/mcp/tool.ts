@@ -3,6 +3,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
 import { scrubSecrets } from "../log.js";
+import { fitBudget } from "../results/budget.js";
 import { secretValues } from "../runtime.js";
 
 /** All four MCP annotations, always set explicitly (CONTRACT.md). */
@@ -35,6 +36,8 @@ export interface ToolDef<I extends z.ZodRawShape, O extends z.ZodRawShape> {
   input: I;
   output: O;
   annotations: Annotations;
+  /** The text block, written for the model that reads it (CONTRACT.md, "Results a model reads"); default: the result as compact JSON. */
+  text?(out: z.infer<z.ZodObject<O>>): string;
   run(args: z.infer<z.ZodObject<I>>, ctx: ToolContext): Promise<z.infer<z.ZodObject<O>>>;
 }
 
@@ -43,11 +46,15 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(def
   return def;
 }
 
-/** The JSON both as structuredContent and as a text block, as the contract asks. */
-function toolResult(value: object): CallToolResult {
+/**
+ * structuredContent and the text block written from it, together within the result budget
+ * (src/results/budget.ts): whatever hosts print, one result stays far below what a client accepts.
+ */
+function toolResult(value: object, text: string): CallToolResult {
+  const fitted = fitBudget(value, text);
   return {
-    structuredContent: value as Record<string, unknown>,
-    content: [{ type: "text", text: JSON.stringify(value, null, 2) }],
+    structuredContent: fitted.structured as Record<string, unknown>,
+    content: [{ type: "text", text: fitted.text }],
   };
 }
 
@@ -103,9 +110,10 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
       void work.catch(() => undefined).finally(() => inflight.delete(work));
       const secrets = secretValues(deps.config);
       try {
-        const out = await work;
+        const raw = await work;
         deps.logger.debug({ tool: def.name, ms: Date.now() - started }, "tool done");
-        return toolResult(secrets.length ? (scrubDeep(out, secrets) as object) : out);
+        const out = (secrets.length ? scrubDeep(raw, secrets) : raw) as typeof raw;
+        return toolResult(out, def.text ? def.text(out) : JSON.stringify(out));
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         if (!(err instanceof ToolError)) deps.logger.error({ tool: def.name, err: message }, "tool failed");
