@@ -48,7 +48,6 @@ export function fanoutText(view: FanoutView): string {
     const more = g.count > IDS_SHOWN ? ` … ${g.count - IDS_SHOWN} more in structuredContent.results` : "";
     lines.push(`  task ids: ${ids.join(" ")}${more}`);
   }
-  const follow = s.running ? "task_status <task_id> follows a running host; " : "";
-  lines.push(`More: ${follow}task_status <task_id> gives a host's whole row (stdout, stderr), task_logs <task_id> its last lines; every host's row is in structuredContent.results (raw output of succeeded hosts with output: "full").`);
+  lines.push(`More: task_status <task_id> (a host's whole row, or how a running task is doing), task_logs <task_id> (its last lines); every host's row is in structuredContent.results (raw output of succeeded hosts with output: "full").`);
   return lines.join("\n");
 }
