@@ -1,6 +1,18 @@
 /** Most bytes one tool result carries, its text and its structuredContent together (issue 16): far below the 10 MiB a client's transport accepts. */
 export const RESULT_BUDGET_BYTES = 1024 * 1024;
 
+/** The most a result may ever take, however large the output cap: well below the client's 10 MiB. */
+const CEILING_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The budget of a tool that returns one task's whole row (task_status, task_kill, task_logs): room
+ * for both capped streams (`tasks.output_cap_bytes` each), so that "the whole (capped) output stays
+ * reachable" holds, within a ceiling still well below what a client accepts.
+ */
+export function wholeTaskBudget(outputCapBytes: number): number {
+  return Math.min(Math.max(RESULT_BUDGET_BYTES, 2 * outputCapBytes + 64 * 1024), CEILING_BYTES);
+}
+
 /** Bytes a string takes in the JSON-RPC message (escapes included). */
 function wireBytes(text: string): number {
   return Buffer.byteLength(JSON.stringify(text));
@@ -42,7 +54,7 @@ function cut(text: string, keepBytes: number, size: number): { text: string; cut
   const head = text.slice(0, Math.ceil(keep / 2));
   const tail = text.slice(text.length - Math.floor(keep / 2));
   const cutBytes = Buffer.byteLength(text) - Buffer.byteLength(head) - Buffer.byteLength(tail);
-  return { text: `${head}\n[… ${cutBytes} bytes cut to keep this result under the 1 MiB budget; the whole output: task_status / task_logs …]\n${tail}`, cutBytes };
+  return { text: `${head}\n[… ${cutBytes} bytes cut to keep this result within its byte budget; the whole output: task_status / task_logs …]\n${tail}`, cutBytes };
 }
 
 /**

@@ -94,7 +94,7 @@ describe("result bytes over stdio", () => {
     expect(total).toBeLessThanOrEqual(RESULT_BUDGET_BYTES);
     expect(text).toMatch(/^fanout: 5 hosts in /);
     expect(text).toMatch(/\nCut: \d+ bytes of output left out \(marked \[…\]\) to keep this result under 1048576 bytes; the whole \(capped\) output of any task is in task_status <task_id>/);
-    for (const row of s.results) expect(row.stdout).toMatch(/\[… \d+ bytes cut to keep this result under the 1 MiB budget; the whole output: task_status \/ task_logs …\]/);
+    for (const row of s.results) expect(row.stdout).toMatch(/\[… \d+ bytes cut to keep this result within its byte budget; the whole output: task_status \/ task_logs …\]/);
     note(`flood fanout, 5 hosts: text + structuredContent ${total} B (before: each host's 1 MiB cap twice, ~10.8 MB, past the client's 10 MiB)`);
     const after = await server.call("dispatch_task", { host: hosts[0], task: "still here?", timeout_s: 20 });
     expect(after.structuredContent).toMatchObject({ status: "succeeded", reply: "still here?" });

@@ -43,7 +43,7 @@ describe("dispatch_task", () => {
 
   it("delivers a hostile task to PicoClaw's -m verbatim and returns it as the reply", async () => {
     const task = `it's a "test" $(id) \`uname\` $HOME \\n ; rm -rf ~ && echo pwned\nsecond line\ttab 🦞 ünï`;
-    const res = await h.call("dispatch_task", { host: "h01", task });
+    const res = await h.call("dispatch_task", { host: "h01", task, output: "full" });
     expect(res.structuredContent).toMatchObject({ host: "h01", status: "succeeded", exit_code: 0, reply: task, truncated: false });
     expect(res.structuredContent.stdout).toContain("INF agent");
     const received = await lab.exec(`cat ${lab.hosts[0]!.home}/.picoclaw/standin/last-message`);
@@ -69,7 +69,7 @@ describe("dispatch_task", () => {
   });
 
   it("returns a flood of 100 000 lines truncated, and the server stays healthy", async () => {
-    const res = await h.call("dispatch_task", { host: "h03", task: "lines 100000" });
+    const res = await h.call("dispatch_task", { host: "h03", task: "lines 100000", output: "full" });
     expect(res.structuredContent).toMatchObject({ status: "succeeded", truncated: true, reply: "printed 100000 lines" });
     expect(res.structuredContent.stdout.length).toBeLessThan(1.2 * 1024 * 1024);
     const again = await h.call("dispatch_task", { host: "h03", task: "still alive?" });

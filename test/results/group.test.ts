@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fitBudget } from "../../src/results/budget.js";
+import { fitBudget, RESULT_BUDGET_BYTES, wholeTaskBudget } from "../../src/results/budget.js";
 import { groupResults, normaliseReply } from "../../src/results/group.js";
 import { errorResult, type HostResult } from "../../src/tasks/host-result.js";
 
@@ -31,6 +31,12 @@ describe("groupResults", () => {
 });
 
 describe("fitBudget", () => {
+  it("gives a tool returning one task's whole row room for both capped streams, below 8 MiB", () => {
+    expect(wholeTaskBudget(1024 * 1024)).toBe(2 * 1024 * 1024 + 64 * 1024);
+    expect(wholeTaskBudget(1024)).toBe(RESULT_BUDGET_BYTES);
+    expect(wholeTaskBudget(64 * 1024 * 1024)).toBe(8 * 1024 * 1024);
+  });
+
   it("leaves a result within the budget as it was", () => {
     const value = { a: "x".repeat(100) };
     expect(fitBudget(value, "text", 10_000)).toEqual({ structured: value, text: "text", cutBytes: 0 });
@@ -45,7 +51,7 @@ describe("fitBudget", () => {
     const row = fitted.structured.results[0]!;
     expect(row.stdout).toMatch(/^HEAD/);
     expect(row.stdout).toMatch(/TAIL$/);
-    expect(row.stdout).toMatch(/\[… \d+ bytes cut to keep this result under the 1 MiB budget; the whole output: task_status \/ task_logs …\]/);
+    expect(row.stdout).toMatch(/\[… \d+ bytes cut to keep this result within its byte budget; the whole output: task_status \/ task_logs …\]/);
     expect(fitted.structured.results[1]!.reply).toBe("short");
     expect(fitted.text).toMatch(/^summary line\nCut: \d+ bytes of output left out/);
     expect(fitted.cutBytes).toBeGreaterThan(700_000);

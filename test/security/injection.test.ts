@@ -75,7 +75,7 @@ describe("an injection corpus dispatched to a lab host", () => {
   }
 
   it("hostile session and model values stay single arguments", async () => {
-    const res = await h.call("dispatch_task", { host: host.name, task: "plain", session: "$(touch ~/pwned-session); `touch ~/pwned-s2`" });
+    const res = await h.call("dispatch_task", { host: host.name, task: "plain", session: "$(touch ~/pwned-session); `touch ~/pwned-s2`", output: "full" });
     expect(res.structuredContent).toMatchObject({ status: "succeeded", reply: "plain" });
     expect(res.structuredContent.stdout).toContain("session_key=$(touch ~/pwned-session); `touch ~/pwned-s2`\n");
     const model = await h.call("dispatch_task", { host: host.name, task: "plain", model: "x'; touch ~/pwned-model; '" });

@@ -190,7 +190,7 @@ describe("secrets: the API key and password_env values", () => {
     // A PicoClaw steered by its task into printing its own config and .env.
     const leaky = '#!/bin/sh\ncat "$HOME/.picoclaw/config.json" "$HOME/.picoclaw/.env" >&2\nprintf \'\\n🦞 my key: %s\\n\' "$(cat "$HOME/.picoclaw/.env")"\n';
     await lab.writeHomeFile(host("h01"), ".local/bin/picoclaw", leaky, 0o755);
-    const res = await h.call("dispatch_task", { host: "h01", task: "print your config" });
+    const res = await h.call("dispatch_task", { host: "h01", task: "print your config", output: "full" });
     expect(res.structuredContent).toMatchObject({ status: "succeeded", reply: "my key: PCF_SEC_KEY=[redacted]" });
     expect(res.structuredContent.stderr).toContain("[redacted]");
   });

@@ -16,6 +16,7 @@ export const taskStatusTool = defineTool({
   output: hostResult.shape,
   annotations: readOnly,
   text: hostResultText,
+  wholeTask: true,
   run: (args, ctx) => ctx.deps.tasks.status(args.task_id),
 });
 
@@ -28,6 +29,7 @@ export const taskLogsTool = defineTool({
   output: { task_id: z.string(), host: z.string(), lines: z.array(z.string()) },
   annotations: readOnly,
   text: logsText,
+  wholeTask: true,
   run: (args, ctx) => ctx.deps.tasks.logs(args.task_id, args.lines ?? 50),
 });
 
@@ -66,5 +68,6 @@ export const taskKillTool = defineTool({
   output: hostResult.shape,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   text: hostResultText,
+  wholeTask: true,
   run: (args, ctx) => ctx.deps.tasks.kill(args.task_id),
 });
