@@ -82,7 +82,7 @@ describe("deploy_host", () => {
         onboarded: true,
         action: "installed",
       });
-      expect(JSON.parse(text(res))).toEqual(res.structuredContent);
+      expect(text(res)).toMatch(new RegExp(`^${h.name}: picoclaw 0\\.2\\.9 installed at ${h.home}/\\.local/bin/picoclaw, amd64, ${ASSET} sha256 [0-9a-f]{12}…, onboarded, in \\d+\\.\\d s$`));
 
       expect(await sshOk(h, "~/.local/bin/picoclaw version")).toMatch(/🦞 picoclaw 0\.2\.9 \(git: [0-9a-f]{7}\)/);
       const modes = await sshOk(h, "stat -c '%a %n' ~/.picoclaw/config.json ~/.picoclaw/.security.yml ~/.local/bin/picoclaw");

@@ -43,7 +43,7 @@ describe("dispatch_task", () => {
 
   it("delivers a hostile task to PicoClaw's -m verbatim and returns it as the reply", async () => {
     const task = `it's a "test" $(id) \`uname\` $HOME \\n ; rm -rf ~ && echo pwned\nsecond line\ttab 🦞 ünï`;
-    const res = await h.call("dispatch_task", { host: "h01", task });
+    const res = await h.call("dispatch_task", { host: "h01", task, output: "full" });
     expect(res.structuredContent).toMatchObject({ host: "h01", status: "succeeded", exit_code: 0, reply: task, truncated: false });
     expect(res.structuredContent.stdout).toContain("██████╗"); // the banner: v0.2.9 logs nothing at its default level
     const received = await lab.exec(`cat ${lab.hosts[0]!.home}/.picoclaw/standin/last-message`);
@@ -69,7 +69,7 @@ describe("dispatch_task", () => {
   });
 
   it("keeps 100 000 log lines off the result (they go to PicoClaw's log file), and task_logs shows the last of them", async () => {
-    const res = await h.call("dispatch_task", { host: "h03", task: "lines 100000" });
+    const res = await h.call("dispatch_task", { host: "h03", task: "lines 100000", output: "full" });
     expect(res.structuredContent).toMatchObject({ status: "succeeded", truncated: false, reply: "printed 100000 lines" });
     expect(res.structuredContent.stdout.length).toBeLessThan(4096);
     const logs = await h.call("task_logs", { task_id: res.structuredContent.task_id, lines: 4 });

@@ -191,7 +191,7 @@ describe("secrets: the API key and password_env values", () => {
     // A PicoClaw steered by its task into printing its own config and key file.
     const leaky = '#!/bin/sh\ncat "$HOME/.picoclaw/config.json" "$HOME/.picoclaw/.security.yml" >&2\nprintf \'\\n🦞 my key: %s\\n\' "$(sed -n \'s/.*- "\\(.*\\)"$/\\1/p\' "$HOME/.picoclaw/.security.yml")"\n';
     await lab.writeHomeFile(host("h01"), ".local/bin/picoclaw", leaky, 0o755);
-    const res = await h.call("dispatch_task", { host: "h01", task: "print your config" });
+    const res = await h.call("dispatch_task", { host: "h01", task: "print your config", output: "full" });
     expect(res.structuredContent).toMatchObject({ status: "succeeded", reply: "my key: [redacted]" });
     expect(res.structuredContent.stderr).toContain("[redacted]");
   });
