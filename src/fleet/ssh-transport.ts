@@ -1,6 +1,7 @@
 import type { Client, ClientChannel, SFTPWrapper } from "ssh2";
 import PQueue from "p-queue";
 import type { Logger } from "../log.js";
+import { ChannelGate } from "./channel-gate.js";
 import { asFleetError, runExec, type ExecHandle, type ExecSink } from "./exec-session.js";
 import type { SshTarget } from "./resolve-host.js";
 import { connectSsh, type SshSettings } from "./ssh-connect.js";
@@ -22,16 +23,20 @@ export interface ConnectionStats {
  */
 const JUMP_HANDSHAKES = 8;
 
+/** Channels of each connection that tasks never hold, so that a kill or a status reaches a busy host. */
+const CONTROL_CHANNELS = 2;
+
 /**
  * One SSH host behind one pooled ssh2 connection: opened on first use, shared by every call,
  * kept alive, closed when idle, reopened after a drop. At most `maxChannels` channels are open at
- * once (below OpenSSH's MaxSessions 10); extra work waits its turn in a queue instead of failing.
+ * once (below OpenSSH's MaxSessions 10), two of them kept for control (see ChannelGate); extra
+ * control work waits its turn instead of failing, and a task that finds no channel is told so.
  */
 export class SshTransport implements HostTransport {
   readonly kind = "ssh" as const;
   readonly stats: ConnectionStats = { connects: 0, execs: 0 };
   private client: Promise<Client> | undefined;
-  private readonly channels: PQueue;
+  private readonly channels: ChannelGate;
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
   /** Connections of hosts that jump through this one, open or opening: this one is not idle while any is. */
@@ -46,8 +51,7 @@ export class SshTransport implements HostTransport {
     /** The jump host's transport when the target has one (its pooled connection is reused). */
     private readonly jump?: () => SshTransport,
   ) {
-    this.channels = new PQueue({ concurrency: settings.maxChannels });
-    this.channels.on("idle", () => this.armIdleClose());
+    this.channels = new ChannelGate(settings.maxChannels, Math.min(CONTROL_CHANNELS, settings.maxChannels - 1), () => this.armIdleClose());
   }
 
   /** The live connection, opening it if needed (one attempt shared by concurrent callers). */
@@ -93,7 +97,7 @@ export class SshTransport implements HostTransport {
     return () => {
       if (!held) return;
       held = false;
-      if (--this.tunnels === 0 && this.channels.pending === 0 && this.channels.size === 0) this.armIdleClose();
+      if (--this.tunnels === 0 && !this.channels.busy) this.armIdleClose();
     };
   }
 
@@ -105,10 +109,15 @@ export class SshTransport implements HostTransport {
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     this.stats.execs++;
     const label = command.length > 80 ? `${command.slice(0, 77)}...` : command;
-    // No signal on the queue here: an exec aborted while queued still resolves, as an "aborted" result.
-    return this.withChannel(undefined, () =>
-      runExec(this.target.name, label, options, (sink) => this.startExec(command, options, sink)),
-    );
+    const run = () => runExec(this.target.name, label, options, (sink) => this.startExec(command, options, sink));
+    if (options.lane === "task") {
+      clearTimeout(this.idleTimer);
+      const release = this.channels.tryTask();
+      if (!release) return Promise.resolve(busyResult(this.target.name, this.settings.maxChannels));
+      return run().finally(release);
+    }
+    // No signal on the wait here: an exec aborted while waiting still resolves, as an "aborted" result.
+    return this.withChannel(undefined, run);
   }
 
   writeFile(path: string, data: string | Buffer, mode: number, signal?: AbortSignal): Promise<void> {
@@ -138,16 +147,21 @@ export class SshTransport implements HostTransport {
     });
   }
 
-  private withChannel<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+  private async withChannel<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
     clearTimeout(this.idleTimer);
-    return this.channels.add(work, signal ? { signal } : {}) as Promise<T>;
+    const release = await this.channels.control(signal);
+    try {
+      return await work();
+    } finally {
+      release();
+    }
   }
 
   private armIdleClose(): void {
     clearTimeout(this.idleTimer);
     if (!this.client || this.settings.idleMs <= 0 || this.tunnels > 0) return;
     this.idleTimer = setTimeout(() => {
-      if (this.channels.pending === 0 && this.channels.size === 0 && this.tunnels === 0) void this.close(false);
+      if (!this.channels.busy && this.tunnels === 0) void this.close(false);
     }, this.settings.idleMs);
     this.idleTimer.unref();
   }
@@ -226,4 +240,10 @@ export class SshTransport implements HostTransport {
       sftp.end();
     }
   }
+}
+
+/** What a task exec gets when every task channel of the connection is taken: it never waits for one. */
+function busyResult(host: string, maxChannels: number): ExecResult {
+  const message = `${host}: all ${maxChannels} SSH channels but the control ones are held by running tasks`;
+  return { host, exitCode: null, signal: null, stdout: "", stderr: "", truncated: false, durationMs: 0, failure: new FleetError("busy", message, host) };
 }

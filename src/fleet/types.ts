@@ -11,7 +11,8 @@ export type FailureKind =
   | "timeout" // the command ran past its timeout and was killed
   | "aborted" // the caller's AbortSignal fired and the command was killed
   | "disconnected" // the connection dropped while the command ran
-  | "config"; // the host's entry cannot be used (bad key file, missing password env)
+  | "config" // the host's entry cannot be used (bad key file, missing password env)
+  | "busy"; // a task exec found every task channel of the connection taken (it did not run)
 
 /** A failure with a one-line reason that says what to do next. */
 export class FleetError extends Error {
@@ -45,6 +46,12 @@ export interface ExecOptions {
   stdinEnd?: Promise<string | Buffer>;
   /** Called with each stdout chunk as it arrives (for progress and logs). */
   onStdout?: (chunk: Buffer) => void;
+  /**
+   * `task`: a command that holds its channel for a task's whole life. It may use only the channels
+   * not kept for control, and fails at once with kind `busy` when none is free. Default: control,
+   * which waits its turn for any channel.
+   */
+  lane?: "task" | "control";
 }
 
 /** One result shape for success and failure, as execa has. */

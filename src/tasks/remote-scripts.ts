@@ -15,10 +15,16 @@ export const TASK_MARKER = "PICOCLAW_FLEET_TASK";
  * group of its own (Setpgid; Setsid with a pty), and `background: true` keeps it running after the
  * answer, so the group alone misses them; the environment is inherited through all of that.
  * Arguments: signal, group, task id. Without /proc (macOS) the group is all it can reach.
+ * `alive GROUP` says whether the group still has a process that is not a zombie: an init that
+ * reaps late (a container's) leaves zombies in it, which `kill -0` counts as alive.
  */
-const KILLTREE = `killtree() {
+export const KILLTREE = `killtree() {
   kill -"$1" -"$2" 2>/dev/null
   for e in $(grep -ls "${TASK_MARKER}=$3" /proc/[0-9]*/environ 2>/dev/null); do e=\${e#/proc/}; kill -"$1" "\${e%/environ}" 2>/dev/null; done
+}
+alive() {
+  [ -r /proc/self/stat ] || { kill -0 -"$1" 2>/dev/null; return; }
+  cat /proc/[0-9]*/stat 2>/dev/null | awk -v g="$1" '{ sub(/.*\\) /, ""); if ($3 == g && $1 != "Z") { found = 1; exit } } END { exit !found }'
 }`;
 
 /**
@@ -26,7 +32,7 @@ const KILLTREE = `killtree() {
  * log file, then stdout and stderr as base64 (binary-safe; head and tail past the cap). Shared by
  * the runner and `collect`.
  */
-const EMIT = `
+export const EMIT = `
 emit() {
   D=$1; C=$2; st=running; ex=; sa=; en=; no=0; ne=0
   if [ -f "$D/exit" ]; then read -r ex < "$D/exit"; [ -n "$ex" ] && st=done; fi
@@ -39,7 +45,7 @@ emit() {
     case $l in pid:*) sa=\${v#*:} ;; out:*) no=\${v%:*} ;; err:*) ne=\${v%:*} ;; exit:*) [ "$st" = done ] && en=\${v#*:} ;; esac
   done
   printf '\\036pcf state=%s exit=%s timed_out=%s cancelled=%s output_limit=%s started=%s ended=%s\\n' "$st" "$ex" "$to" "$ca" "$ol" "$sa" "$en"
-  nl=$(wc -c < "$D/log" 2>/dev/null || echo 0)
+  nl=0; [ -f "$D/log" ] && nl=$(wc -c < "$D/log")
   if [ "$nl" -gt 0 ] 2>/dev/null; then printf '\\036pcf log %s tail\\n' "$nl"; tail -c "$((C < ${LOG_CAP} ? C : ${LOG_CAP}))" "$D/log" | base64; fi
   for s in out err; do
     f="$D/$s"; n=$no; [ "$s" = err ] && n=$ne
@@ -74,12 +80,12 @@ while [ "$i" -lt "$T" ]; do
   sleep 1; i=$((i + 1))
   [ -f "$D/exit" ] && exit 0
   # A directory removed under a running task (teardown --purge) must not disarm its timeout.
-  [ -d "$D" ] || { kill -0 -"$C" 2>/dev/null && continue; exit 0; }
+  [ -d "$D" ] || { alive "$C" && continue; exit 0; }
   for f in "$D/out" "$D/err"; do n=$(wc -c < "$f" 2>/dev/null || echo 0); [ "$n" -gt "$L" ] && { : > "$D/output_limit"; break 2; }; done
 done
 [ -f "$D/exit" ] && exit 0
 [ -d "$D" ] && { [ -f "$D/output_limit" ] || : > "$D/timed_out"; }
-killtree TERM "$C" "$ID"; i=0; while [ $i -lt 20 ] && kill -0 -"$C" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+killtree TERM "$C" "$ID"; i=0; while [ $i -lt 20 ] && alive "$C"; do sleep 0.1; i=$((i + 1)); done
 killtree KILL "$C" "$ID"; sleep 1
 [ ! -d "$D" ] || [ -f "$D/exit" ] || echo 137 > "$D/exit"`;
 
@@ -108,7 +114,7 @@ function quoteForDoubleQuotes(text: string): string {
  * Security: every argument is data in "$@"; the message is read into a variable (the trailing
  * `x` keeps trailing newlines) and passed to -m as one argument.
  */
-const RUNNER = `${EMIT}
+export const RUNNER = `${EMIT}
 ${KILLTREE}
 ID=$1; D="$HOME/${TASKS_DIR}/$1"; T=$2; CAP=$3; S=$4; M=$5; META=$6; R=$7; LIMIT=$8; N=$9; SF=\${10}
 WATCHDOG=${quoteForDoubleQuotes(WATCHDOG)}
@@ -141,40 +147,8 @@ IFS= read -r ack || ack=
 exit 0
 `;
 
-/** The state of a task directory right now, without waiting (task_status after a restart or a drop). */
-const COLLECT = `${EMIT}
-D="$HOME/${TASKS_DIR}/$1"
-if [ ! -d "$D" ]; then printf '\\036pcf gone\\n'; exit 0; fi
-emit "$D" "$2"
-`;
-
-/**
- * Marks a task cancelled and kills everything it started (KILLTREE), TERM then KILL, then waits (up to 3 s) for
- * the runner to record the exit, so one round trip leaves the task final on the host.
- */
-const KILL = `${KILLTREE}
-D="$HOME/${TASKS_DIR}/$1"
-[ -f "$D/pid" ] || { printf 'no-pid\\n'; exit 0; }
-[ -f "$D/exit" ] && { printf 'finished\\n'; exit 0; }
-: > "$D/cancelled"; G=$(cat "$D/pid")
-killtree TERM "$G" "$1"
-i=0; while [ $i -lt 20 ] && kill -0 -"$G" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-killtree KILL "$G" "$1"
-i=0; while [ $i -lt 30 ] && [ ! -f "$D/exit" ]; do sleep 0.1; i=$((i + 1)); done
-printf 'killed\\n'
-`;
-
-/**
- * The last lines a task printed (task_logs), framed: PicoClaw's log file, then its stdout; the
- * orchestrator puts them in order (see taskLogLines).
- */
-const LOGS = `D="$HOME/${TASKS_DIR}/$1"; [ -d "$D" ] || { printf '\\036pcf gone\\n'; exit 0; }
-printf '\\036pcf log\\n'; tail -n "$2" "$D/log" 2>/dev/null; printf '\\036pcf out\\n'; tail -n "$2" "$D/out" 2>/dev/null; exit 0`;
-
-/** Removes a finished task's directory (after its result was collected). */
-const CLEAN = `D="$HOME/${TASKS_DIR}/$1"; [ -f "$D/exit" ] && rm -rf "$D"; exit 0`;
-
-function script(body: string, args: string[]): string {
+/** A script run as `sh -c BODY pcf ARGS…`: every argument is data in "$@". */
+export function script(body: string, args: string[]): string {
   return `sh -c ${quote(body)} pcf ${commandLine(args)}`;
 }
 
@@ -201,7 +175,12 @@ export interface RunArgs {
  * result was read, RUNNER_ACK to have the task directory removed, or nothing to keep it.
  */
 export function runCommand(a: RunArgs): string {
-  return script(RUNNER, [a.taskId, String(a.timeoutS), String(a.capBytes), a.session ?? "", a.model ?? "", JSON.stringify(a.meta), String(a.retentionS), String(a.maxOutputBytes), String(a.messageBytes), a.sessionFileToRemove ?? ""]);
+  return script(RUNNER, runnerArgs(a));
+}
+
+/** The runner's positional arguments (see RUNNER's first lines). */
+export function runnerArgs(a: RunArgs): string[] {
+  return [a.taskId, String(a.timeoutS), String(a.capBytes), a.session ?? "", a.model ?? "", JSON.stringify(a.meta), String(a.retentionS), String(a.maxOutputBytes), String(a.messageBytes), a.sessionFileToRemove ?? ""];
 }
 
 /** What the runner prints last: its result is complete. */
@@ -210,8 +189,3 @@ export const FRAME_END = "\u001epcf end\n";
 export const RUNNER_ACK = "ok\n";
 /** What the runner prints once it removed the task directory after RUNNER_ACK. */
 export const CLEANED = "\u001epcf cleaned\n";
-
-export const collectCommand = (taskId: string, capBytes: number) => script(COLLECT, [taskId, String(capBytes)]);
-export const killCommand = (taskId: string) => script(KILL, [taskId]);
-export const logsCommand = (taskId: string, lines: number) => script(LOGS, [taskId, String(lines)]);
-export const cleanCommand = (taskId: string) => script(CLEAN, [taskId]);

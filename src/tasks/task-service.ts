@@ -1,11 +1,12 @@
 import type { FleetConfig } from "../config/schema.js";
 import type { Fleet } from "../fleet/fleet.js";
-import type { ExecResult } from "../fleet/types.js";
 import type { Logger } from "../log.js";
 import { errorResult, type HostResult } from "./host-result.js";
 import { TaskJournal, type TaskRecord } from "./journal.js";
-import { frameAck } from "./frame-ack.js";
-import { CLEANED, cleanCommand, collectCommand, killCommand, LOG_CAP, logsCommand, runCommand } from "./remote-scripts.js";
+import { LOG_CAP } from "./remote-scripts.js";
+import { DetachedWatch } from "./detached-watch.js";
+import { launchTask, type LaunchSpec } from "./launch.js";
+import { cleanCommand, collectCommand, killCommand, logsCommand } from "./control-scripts.js";
 import { KeyedSerial } from "./keyed-serial.js";
 import { taskLogLines } from "./log-lines.js";
 import { agentMessage } from "../picoclaw/message.js";
@@ -57,6 +58,8 @@ export class TaskService {
   private readonly logTails = new Map<string, string>();
   /** Tasks of one named session on one host run one after another. */
   private readonly sessions = new KeyedSerial();
+  /** Follows the tasks that run detached (no task channel was free at launch). */
+  private readonly watch: DetachedWatch;
 
   constructor(
     private readonly config: FleetConfig,
@@ -65,6 +68,7 @@ export class TaskService {
     private readonly hooks: TaskHooks,
   ) {
     this.journal = new TaskJournal(config.tasks.journal, config.tasks.journal_max_bytes);
+    this.watch = new DetachedWatch(fleet, config.tasks.output_cap_bytes, this.frameBytes(), this.execOptions(30).timeoutMs);
   }
 
   /** Starts a task; never throws (a host that cannot be reached gives an `unreachable` result). */
@@ -174,38 +178,46 @@ export class TaskService {
   private async execute(taskId: string, req: RunRequest, cancelled: AbortSignal): Promise<HostResult> {
     const started = Date.now();
     this.journal.launch(taskId);
-    const transport = this.fleet.transport(req.host);
-    const cap = this.config.tasks.output_cap_bytes;
     const message = Buffer.from(agentMessage(req.task, req.slashCommand), "utf8");
     const retentionS = this.config.tasks.retention_s;
     const session = sessionFor(taskId, req.session);
-    const launch = (): Promise<ExecResult> => {
-      // Once the whole result is here, the runner removes the task directory on the same channel.
-      const ack = frameAck(retentionS === 0);
-      return transport.exec(
-        runCommand({ taskId, timeoutS: req.timeoutS, capBytes: cap, session: session.key, sessionFileToRemove: session.oneShotFile, model: req.model, meta: { task_id: taskId, host: req.host, timeout_s: req.timeoutS }, retentionS, maxOutputBytes: this.config.tasks.max_output_bytes, messageBytes: message.length }),
-        // The host's watchdog enforces the timeout; this bound only guards against a host that hangs.
-        { stdin: message, stdinEnd: ack.stdinEnd, onStdout: ack.onStdout, ...this.execOptions(req.timeoutS + 15), maxOutputBytes: this.frameBytes() },
-      );
+    const spec: LaunchSpec = {
+      host: req.host,
+      message,
+      args: { taskId, timeoutS: req.timeoutS, capBytes: this.config.tasks.output_cap_bytes, session: session.key, sessionFileToRemove: session.oneShotFile, model: req.model, meta: { task_id: taskId, host: req.host, timeout_s: req.timeoutS }, retentionS, maxOutputBytes: this.config.tasks.max_output_bytes, messageBytes: message.length },
+      ...this.execOptions(req.timeoutS + 15),
+      frameBytes: this.frameBytes(),
+      watchMs: (req.timeoutS + 30) * 1000,
     };
+    const launch = () => launchTask(this.fleet, this.watch, spec, retentionS === 0);
     // A named session is one conversation: its tasks on one host take turns.
-    const launchInTurn = session.oneShotFile ? launch : () => this.sessions.run(`${req.host}\n${session.key}`, launch);
-    let res = await launchInTurn();
-    let frame = res.failure ? null : parseFrame(res.stdout);
-    if (frame?.state === "missing") {
+    const inTurn = session.oneShotFile ? launch : () => this.sessions.run(`${req.host}\n${session.key}`, launch);
+    let out = await inTurn();
+    if (out.kind === "missing") {
       if (!req.deploy) return errorResult(req.host, taskId, "failed", `PicoClaw is not installed on ${req.host}: run deploy_host first, or dispatch with deploy: true`, Date.now() - started);
       await req.deploy(cancelled);
       if (cancelled.aborted) return errorResult(req.host, taskId, "cancelled", "cancelled while deploying", Date.now() - started);
-      res = await launchInTurn();
-      frame = res.failure ? null : parseFrame(res.stdout);
+      out = await inTurn();
     }
-    if (res.failure) return resultFromFailure(req.host, taskId, res.failure, Date.now() - started);
-    if (!frame || frame.state !== "done") {
-      return errorResult(req.host, taskId, "failed", `no result from ${req.host} (exit ${res.exitCode}): ${res.stderr.trim().split("\n").pop() ?? ""}`, Date.now() - started);
+    const ms = Date.now() - started;
+    switch (out.kind) {
+      case "ended":
+        if (out.cleaned) this.cleanedByRunner.add(taskId);
+        if (out.frame.log) this.logTails.set(taskId, out.frame.log);
+        return frameToResult(req.host, taskId, out.frame, ms);
+      case "failure":
+        return out.detached
+          ? errorResult(req.host, taskId, "running", `${out.failure.message}; the task goes on on the host: follow it with task_status ${taskId}`, ms)
+          : resultFromFailure(req.host, taskId, out.failure, ms);
+      case "waiting":
+        return errorResult(req.host, taskId, "running", `still running on ${req.host}; follow it with task_status ${taskId}`, ms);
+      case "gone":
+        return errorResult(req.host, taskId, "failed", `the task directory is gone from ${req.host} (removed by a teardown with purge?) and its result with it`, ms);
+      case "missing":
+        return errorResult(req.host, taskId, "failed", `PicoClaw is still missing on ${req.host} after the deploy`, ms);
+      case "no-result":
+        return errorResult(req.host, taskId, "failed", `no result from ${req.host} (${out.why})`, ms);
     }
-    if (res.stdout.endsWith(CLEANED)) this.cleanedByRunner.add(taskId);
-    if (frame.log) this.logTails.set(taskId, frame.log);
-    return frameToResult(req.host, taskId, frame, Date.now() - started);
   }
 
   /** Journal the final result, clean the host's task directory (unless its runner did), tear down if asked. */

@@ -36,7 +36,10 @@ describe("startReleaseServer", () => {
       "picoclaw_Linux_arm64.tar.gz",
       "picoclaw_Linux_armv6.tar.gz",
       "picoclaw_Linux_armv7.tar.gz",
+      "picoclaw_Linux_loong64.tar.gz",
+      "picoclaw_Linux_mipsle.tar.gz",
       "picoclaw_Linux_riscv64.tar.gz",
+      "picoclaw_Linux_s390x.tar.gz",
       "picoclaw_Linux_x86_64.tar.gz",
     ]);
     for (const asset of release.assets) expect(asset.digest).toBe(`sha256:${server.sha256("v0.2.9", asset.name)}`);

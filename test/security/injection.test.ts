@@ -70,7 +70,9 @@ describe("an injection corpus dispatched to a lab host", () => {
     it(`reaches PicoClaw's -m byte for byte: ${name}`, async () => {
       const res = await h.call("dispatch_task", { host: host.name, task });
       expect(res.structuredContent, JSON.stringify(res.content).slice(0, 300)).toMatchObject({ status: "succeeded", exit_code: 0 });
-      expect((await lastMessage()).equals(Buffer.from(task, "utf8"))).toBe(true);
+      // A task PicoClaw would take for one of its commands (first word starting / or !) goes to the model as text, behind U+2060.
+      const expected = /^\s*[/!]/u.test(task) ? `\u2060${task}` : task;
+      expect((await lastMessage()).equals(Buffer.from(expected, "utf8"))).toBe(true);
     });
   }
 
@@ -78,7 +80,8 @@ describe("an injection corpus dispatched to a lab host", () => {
     const res = await h.call("dispatch_task", { host: host.name, task: "plain", session: "$(touch ~/pwned-session); `touch ~/pwned-s2`", output: "full" });
     expect(res.structuredContent).toMatchObject({ status: "succeeded", reply: "plain" });
     // Real v0.2.9 logs no session key at its default level (warn): the stand-in records the argument.
-    expect(await readFile(join(host.home, ".picoclaw", "standin", "last-session"), "utf8")).toBe("$(touch ~/pwned-session); `touch ~/pwned-s2`");
+    // A named session gets the agent: prefix PicoClaw needs to honour it.
+    expect(await readFile(join(host.home, ".picoclaw", "standin", "last-session"), "utf8")).toBe("agent:$(touch ~/pwned-session); `touch ~/pwned-s2`");
     const model = await h.call("dispatch_task", { host: host.name, task: "plain", model: "x'; touch ~/pwned-model; '" });
     // The stand-in, like PicoClaw, refuses a model it does not know: the name arrived as one argument.
     expect(model.structuredContent.error).toContain(`model "x'; touch ~/pwned-model; '" not found`);

@@ -1,0 +1,69 @@
+import { EMIT, KILLTREE, RUNNER, runnerArgs, script, TASKS_DIR, type RunArgs } from "./remote-scripts.js";
+
+// Scripts that act on a task from outside its runner: read its state, its log, kill it, remove
+// its directory, and launch it detached when no task channel is free (see ChannelGate).
+
+/** The state of a task directory right now, without waiting (task_status after a restart or a drop). */
+const COLLECT = `${EMIT}
+D="$HOME/${TASKS_DIR}/$1"
+if [ ! -d "$D" ]; then printf '\\036pcf gone\\n'; exit 0; fi
+emit "$D" "$2"
+`;
+
+/**
+ * Marks a task cancelled and kills everything it started (KILLTREE), TERM then KILL, then waits (up to 3 s) for
+ * the runner to record the exit (or to remove the directory, its result handed over), so one
+ * round trip leaves the task final on the host.
+ */
+const KILL = `${KILLTREE}
+D="$HOME/${TASKS_DIR}/$1"
+[ -f "$D/pid" ] || { printf 'no-pid\\n'; exit 0; }
+[ -f "$D/exit" ] && { printf 'finished\\n'; exit 0; }
+: > "$D/cancelled"; G=$(cat "$D/pid")
+killtree TERM "$G" "$1"
+i=0; while [ $i -lt 20 ] && alive "$G"; do sleep 0.1; i=$((i + 1)); done
+killtree KILL "$G" "$1"
+i=0; while [ $i -lt 30 ] && [ -d "$D" ] && [ ! -f "$D/exit" ]; do sleep 0.1; i=$((i + 1)); done
+printf 'killed\\n'
+`;
+
+/**
+ * The last lines a task printed (task_logs), framed: PicoClaw's log file, then its stdout; the
+ * orchestrator puts them in order (see taskLogLines).
+ */
+const LOGS = `D="$HOME/${TASKS_DIR}/$1"; [ -d "$D" ] || { printf '\\036pcf gone\\n'; exit 0; }
+printf '\\036pcf log\\n'; tail -n "$2" "$D/log" 2>/dev/null; printf '\\036pcf out\\n'; tail -n "$2" "$D/out" 2>/dev/null; exit 0`;
+
+/** Removes a finished task's directory (after its result was collected). */
+const CLEAN = `D="$HOME/${TASKS_DIR}/$1"; [ -f "$D/exit" ] && rm -rf "$D"; exit 0`;
+
+/**
+ * Starts a task detached from the channel that launches it: the message goes into the task
+ * directory and the runner (its first argument) reads it from there, in a session of its own, its
+ * frame going nowhere: end of input keeps the directory, and WAIT_SOME or COLLECT reads the state.
+ * Prints `\036pcf detached`, or `\036pcf missing` (exit 127) when PicoClaw is not installed.
+ */
+const DETACH = `R=$1; shift; D="$HOME/${TASKS_DIR}/$1"; N=$9
+P="$HOME/.local/bin/picoclaw"; [ -x "$P" ] || P=$(command -v picoclaw 2>/dev/null)
+if [ -z "$P" ] || [ ! -x "$P" ]; then printf '\\036pcf missing\\n'; exit 127; fi
+umask 077; mkdir -p "$D" || exit 1
+head -c "$N" > "$D/.message"
+setsid sh -c "$R" pcf "$@" < "$D/.message" > /dev/null 2>&1 &
+printf '\\036pcf detached\\n'`;
+
+/** For each task id: `\036pcf task <id>`, then its frame when it ended, `\036pcf gone` without its directory, nothing while it runs. */
+const WAIT_SOME = `${EMIT}
+C=$1; shift
+for id in "$@"; do
+  D="$HOME/${TASKS_DIR}/$id"; printf '\\036pcf task %s\\n' "$id"
+  if [ ! -d "$D" ]; then printf '\\036pcf gone\\n'; elif [ -f "$D/exit" ]; then emit "$D" "$C"; fi
+done
+exit 0`;
+
+export const collectCommand = (taskId: string, capBytes: number) => script(COLLECT, [taskId, String(capBytes)]);
+export const killCommand = (taskId: string) => script(KILL, [taskId]);
+export const logsCommand = (taskId: string, lines: number) => script(LOGS, [taskId, String(lines)]);
+export const cleanCommand = (taskId: string) => script(CLEAN, [taskId]);
+/** The runner of runCommand, detached; the message comes on stdin as it does for the runner. */
+export const detachCommand = (a: RunArgs) => script(DETACH, [RUNNER, ...runnerArgs(a)]);
+export const waitSomeCommand = (capBytes: number, taskIds: string[]) => script(WAIT_SOME, [String(capBytes), ...taskIds]);

@@ -1,0 +1,67 @@
+import type { Fleet } from "../fleet/fleet.js";
+import type { FleetError } from "../fleet/types.js";
+import { detachCommand } from "./control-scripts.js";
+import type { DetachedWatch } from "./detached-watch.js";
+import { frameAck } from "./frame-ack.js";
+import { parseFrame, type TaskFrame } from "./frame.js";
+import { CLEANED, runCommand, type RunArgs } from "./remote-scripts.js";
+
+/** How one launch of a task on its host came out. */
+export type Launched =
+  | { kind: "ended"; frame: TaskFrame; cleaned: boolean }
+  | { kind: "missing" }
+  /** The host could not be reached, or the channel broke; `detached`: the task had started and goes on. */
+  | { kind: "failure"; failure: FleetError; detached: boolean }
+  | { kind: "no-result"; why: string }
+  | { kind: "gone" }
+  /** Detached and not ended within the watch: it goes on, and task_status follows it. */
+  | { kind: "waiting" };
+
+/** What one launch needs besides the runner's arguments. */
+export interface LaunchSpec {
+  host: string;
+  args: RunArgs;
+  message: Buffer;
+  /** Bounds an exec against a host that hangs (the host's watchdog enforces the task's timeout). */
+  timeoutMs: number;
+  frameBytes: number;
+  /** How long a detached task is watched before its row says `running`. */
+  watchMs: number;
+}
+
+/**
+ * Runs a task on its host: on one task channel when one is free (launch, wait, collect and clean-up
+ * in one round trip), else detached (one short exec) and followed by the host's DetachedWatch, so
+ * that a host runs more long tasks than it has channels and control never waits behind them.
+ */
+export async function launchTask(fleet: Fleet, watch: DetachedWatch, spec: LaunchSpec, clean: boolean): Promise<Launched> {
+  const transport = fleet.transport(spec.host);
+  // Once the whole result is here, the runner removes the task directory on the same channel.
+  const ack = frameAck(clean);
+  const res = await transport.exec(runCommand(spec.args), {
+    stdin: spec.message,
+    stdinEnd: ack.stdinEnd,
+    onStdout: ack.onStdout,
+    timeoutMs: spec.timeoutMs,
+    maxOutputBytes: spec.frameBytes,
+    lane: "task",
+  });
+  if (res.failure?.kind === "busy") return detached(fleet, watch, spec);
+  if (res.failure) return { kind: "failure", failure: res.failure, detached: false };
+  const frame = parseFrame(res.stdout);
+  if (frame?.state === "missing") return { kind: "missing" };
+  if (!frame || frame.state !== "done") return { kind: "no-result", why: `exit ${res.exitCode}: ${res.stderr.trim().split("\n").pop() ?? ""}` };
+  return { kind: "ended", frame, cleaned: res.stdout.endsWith(CLEANED) };
+}
+
+async function detached(fleet: Fleet, watch: DetachedWatch, spec: LaunchSpec): Promise<Launched> {
+  const res = await fleet.transport(spec.host).exec(detachCommand(spec.args), { stdin: spec.message, timeoutMs: 30_000 });
+  if (res.failure) return { kind: "failure", failure: res.failure, detached: false };
+  if (res.stdout.includes("\u001epcf missing")) return { kind: "missing" };
+  if (!res.stdout.includes("\u001epcf detached")) return { kind: "no-result", why: `exit ${res.exitCode}: ${res.stderr.trim().split("\n").pop() ?? ""}` };
+  const outcome = await watch.wait(spec.host, spec.args.taskId, spec.watchMs);
+  if (!outcome) return { kind: "waiting" };
+  if ("gone" in outcome) return { kind: "gone" };
+  if ("failure" in outcome) return { kind: "failure", failure: outcome.failure, detached: true };
+  return { kind: "ended", frame: outcome.frame, cleaned: false };
+}
