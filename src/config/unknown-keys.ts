@@ -7,11 +7,12 @@ interface Def {
   innerType?: z.ZodType;
   element?: z.ZodType;
   in?: z.ZodType;
+  keyType?: z.ZodType;
 }
 
 const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
-/** The keys the object schema at `path` inside `schema` accepts (array indexes and wrappers stepped through). */
+/** The keys the object (or enum-keyed record) schema at `path` inside `schema` accepts (array indexes and wrappers stepped through). */
 export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   let def = defOf(schema);
   const rest = [...path];
@@ -27,6 +28,7 @@ export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): st
       def = defOf(next);
     } else break;
   }
+  if (def.type === "record" && def.keyType) return [...((def.keyType as unknown as { _zod: { values?: Set<string> } })._zod.values ?? [])];
   return def.type === "object" && def.shape ? Object.keys(def.shape) : [];
 }
 
