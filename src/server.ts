@@ -11,7 +11,7 @@ const SHUTDOWN_GRACE_MS = 1500;
 /**
  * The stdio MCP server: config -> createServer(deps) -> StdioServerTransport. stdout carries only
  * JSON-RPC; logs go to stderr. Ends cleanly (every SSH connection closed, within 2 s) when stdin
- * ends or closes, or on SIGTERM / SIGINT.
+ * ends or closes, when the transport closes for any other reason, or on SIGTERM / SIGINT.
  */
 export async function serve(options: { config?: string } = {}): Promise<void> {
   let runtime;
@@ -45,6 +45,8 @@ export async function serve(options: { config?: string } = {}): Promise<void> {
     await server.close().catch(() => undefined);
     process.exit(0);
   };
+  // The transport closes itself on a message past its 10 MiB buffer: nobody could reach us after that.
+  transport.onclose = () => void stop("transport closed");
   process.stdin.on("end", () => void stop("stdin ended"));
   process.stdin.on("close", () => void stop("stdin closed"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
