@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { pathToFileURL } from "node:url";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { ConfigError } from "./config/load.js";
 import { createServer } from "./mcp/create-server.js";
 import { openRuntime } from "./runtime.js";
+import { SerialStdioTransport } from "./stdio-transport.js";
 
 /** Longest a shutdown may take before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 1500;
@@ -28,7 +28,7 @@ export async function serve(options: { config?: string } = {}): Promise<void> {
   const shutdown = new AbortController();
   const inflight = new Set<Promise<unknown>>();
   const server = createServer(runtime, shutdown.signal, inflight);
-  const transport = new StdioServerTransport();
+  const transport = new SerialStdioTransport();
   let stopping = false;
   const stop = async (why: string) => {
     if (stopping) return;
