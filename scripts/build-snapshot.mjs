@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// After tsc: the MCP server's start-up snapshot, what mcp.json runs.
+// After tsc: the MCP server's optional start-up snapshot (mcp.json runs node dist/cli.js serve, which any Node.js starts).
 //   dist/serve.cjs        dist/serve-snapshot.js and everything it imports, bundled by esbuild
 //   dist/serve.blob       `node --build-snapshot` of that bundle: the heap with every module loaded
 //   dist/serve.blob.json  the Node.js that built the blob (node loads it in no other), for doctor

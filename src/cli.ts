@@ -11,7 +11,7 @@ function usage(verbs: Verb[]): string {
 
 Usage: picoclaw-fleet <command> [options]
 
-${line("serve", "the stdio MCP server (mcp.json runs it from its start-up snapshot, dist/serve.blob)")}
+${line("serve", "the stdio MCP server (what mcp.json runs)")}
 ${verbs.map((v) => line(v.usage, v.summary)).join("\n")}
 
 Options:
@@ -46,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
       teardown: { type: "boolean", default: false },
       "no-deploy": { type: "boolean", default: false },
       lines: { type: "string" },
+      limit: { type: "string" },
+      before: { type: "string" },
       status: { type: "string" },
       model: { type: "string" },
       brightness: { type: "string" },

@@ -8,9 +8,10 @@ import { createServer } from "./mcp/create-server.js";
 import { serveMain } from "./server.js";
 
 /*
- * The entry of the start-up snapshot, dist/serve.blob (built by scripts/build-snapshot.mjs from a
- * bundle of this module): `node --snapshot-blob dist/serve.blob serve` starts with every module
- * already loaded, and runs main below. Building the blob loads the modules and runs warmUp, and
+ * The entry of the optional start-up snapshot, dist/serve.blob (built by scripts/build-snapshot.mjs
+ * from a bundle of this module): `node --snapshot-blob dist/serve.blob serve` starts with every
+ * module already loaded, and runs main below. Only the Node.js that built it loads it (exit 14
+ * otherwise), so mcp.json runs `node dist/cli.js serve`; the blob is for a client whose Node is fixed. Building the blob loads the modules and runs warmUp, and
  * neither reads the env, the config or a file, nor opens a handle: all that happens in main, in the
  * process started from the blob. Nothing is exported: the bundle runs as a script, with no `module`
  * to export to.
@@ -18,7 +19,7 @@ import { serveMain } from "./server.js";
 
 const USAGE = `Usage: node --snapshot-blob dist/serve.blob serve [--config PATH]
 
-The stdio MCP server, started from its start-up snapshot (what mcp.json runs); the same server as
+The stdio MCP server, started from its start-up snapshot; the same server as
 \`node dist/cli.js serve\`. Every other command: node dist/cli.js --help
 `;
 

@@ -5,7 +5,7 @@ import { taskText } from "../mcp/tools/shared-schemas.js";
 import type { HostResult } from "../tasks/host-result.js";
 import { interruptible, intOption } from "./args.js";
 import { ProgressBar } from "./progress.js";
-import { paint, paintStatus, renderTable, writeOutput } from "./table.js";
+import { paint, paintStatus, writeOutput } from "./table.js";
 import type { Parsed } from "./verbs.js";
 
 function runOptions(p: Parsed) {
@@ -47,7 +47,7 @@ export async function dispatchCommand(deps: Deps, p: Parsed): Promise<number> {
   return STATUS_EXIT[result.status];
 }
 
-/** `fanout "<task>" [--hosts a,b | --labels x]`: a progress bar, then a table of every host. */
+/** `fanout "<task>" [--hosts a,b | --labels x]`: a progress bar, then each distinct outcome once with its hosts. */
 export async function fanoutCommand(deps: Deps, p: Parsed): Promise<number> {
   const [task] = p.args;
   if (task === undefined) throw new Error('Usage: picoclaw-fleet fanout "<task>" [--hosts a,b | --labels x] [--timeout S]');
@@ -61,15 +61,17 @@ export async function fanoutCommand(deps: Deps, p: Parsed): Promise<number> {
   );
   bar.end();
   writeOutput(p.json, out, () => {
+    // As clush -b and dshbak -c print it: each distinct outcome once, under its hosts in node-range form.
     const c = paint(process.stdout);
-    const rows = out.results.map((r) => [
-      r.host,
-      paintStatus(c, r.status),
-      `${(r.duration_ms / 1000).toFixed(1)} s`,
-      (r.reply || r.error || "").split("\n")[0]!.slice(0, 100),
-    ]);
+    const rows = new Map(out.results.map((r) => [r.host, r]));
+    const blocks = out.groups.map((g) => {
+      const head = `---------------- ${g.hosts_compact} (${g.count}) ${paintStatus(c, g.status)} ----------------`;
+      const failed = g.hosts.map((h) => rows.get(h)!).filter((r) => r.status !== "succeeded");
+      const detail = g.status === "succeeded" ? g.reply : [g.error ?? "", ...failed.map((r) => c.dim(`${r.host}: picoclaw-fleet logs ${r.task_id}`))].filter(Boolean).join("\n");
+      return `${head}\n${detail}`;
+    });
     const s = out.summary;
-    return `${renderTable(["HOST", "STATUS", "TIME", "REPLY"], rows)}\n\n${s.succeeded}/${s.total} succeeded, ${s.failed} failed, ${s.timed_out} timed out, ${s.unreachable} unreachable${s.running ? `, ${s.running} still running` : ""} (${(s.duration_ms / 1000).toFixed(1)} s)`;
+    return `${blocks.join("\n")}\n\n${s.succeeded}/${s.total} succeeded, ${s.failed} failed, ${s.timed_out} timed out, ${s.unreachable} unreachable${s.running ? `, ${s.running} still running` : ""} (${(s.duration_ms / 1000).toFixed(1)} s)`;
   });
   return out.results.every((r) => STATUS_EXIT[r.status] === 0) ? 0 : 1;
 }

@@ -13,17 +13,18 @@ export interface NodeBuild {
 const THIS_NODE: NodeBuild = { node: process.version, platform: process.platform, arch: process.arch };
 
 /**
- * doctor's line on dist/serve.blob, the start-up snapshot mcp.json runs. Node loads a blob only in
- * the Node.js (version, platform, arch) that built it, and otherwise exits 14: after a Node upgrade
- * the server as mcp.json starts it does not start at all. Read from the sidecar the build writes,
- * not from the blob, whose header is node's own business.
+ * doctor's line on dist/serve.blob, the optional start-up snapshot (a faster start for a client
+ * whose Node.js is fixed; mcp.json runs `node dist/cli.js serve`, which any Node.js from 20 on
+ * starts). Node loads a blob only in the Node.js (version, platform, arch) that built it, and
+ * otherwise exits 14; so a blob another Node.js built is a warning. Read from the sidecar the build
+ * writes, not from the blob, whose header is node's own business.
  */
 export function snapshotFinding(dist = join(installDir(), "dist"), running: NodeBuild = THIS_NODE): Finding {
   const blob = join(dist, "serve.blob");
   const fail = (problem: string): Finding => ({
     host: null,
-    level: "error",
-    message: `${problem}: mcp.json's \`node --snapshot-blob dist/serve.blob serve\` cannot start`,
+    level: "warn",
+    message: `${problem}: \`node --snapshot-blob dist/serve.blob serve\` cannot start (mcp.json's \`node dist/cli.js serve\` is not affected)`,
     fix: `npm run build in ${dirname(dist)} with this Node.js (until then, node dist/cli.js serve starts the same server)`,
   });
   if (!existsSync(blob)) return fail(`${blob} is missing`);
@@ -37,5 +38,5 @@ export function snapshotFinding(dist = join(installDir(), "dist"), running: Node
   if (built.node !== running.node || built.platform !== running.platform || built.arch !== running.arch) {
     return fail(`${blob} was built by Node.js ${what(built)}, this is ${what(running)}`);
   }
-  return { host: null, level: "ok", message: `${blob}, mcp.json's start-up snapshot, matches this Node.js ${what(running)}` };
+  return { host: null, level: "ok", message: `${blob}, the optional start-up snapshot, matches this Node.js ${what(running)}` };
 }

@@ -1,14 +1,16 @@
 import type { Deps } from "../deps.js";
+import { listTasks, TASK_PAGE } from "../operations/task-list.js";
 import { intOption } from "./args.js";
 import { renderTable, writeOutput } from "./table.js";
 import type { Parsed } from "./verbs.js";
 
-/** `tasks [--status s] [--hosts h]`: the journal, newest first. */
+/** `tasks [--status s] [--hosts h] [--limit N] [--before task_id]`: the journal, newest first, a page at a time. */
 export async function tasksCommand(deps: Deps, p: Parsed): Promise<number> {
-  const tasks = deps.tasks.list({ status: p.status as string | undefined, host: p.hostsList?.[0] });
-  writeOutput(p.json, { tasks }, () => {
-    const rows = tasks.map((t) => [t.task_id, t.host, t.status, t.started_at.replace("T", " ").slice(0, 19), t.task.split("\n")[0]!.slice(0, 60)]);
-    return renderTable(["TASK", "HOST", "STATUS", "STARTED", "TASK TEXT"], rows);
+  const page = listTasks(deps, { status: p.status as string | undefined, host: p.hostsList?.[0], limit: intOption("limit", p.limit, 1, TASK_PAGE.max), before: p.before as string | undefined });
+  writeOutput(p.json, page, () => {
+    const rows = page.tasks.map((t) => [t.task_id, t.host, t.status, t.started_at.replace("T", " ").slice(0, 19), t.task.split("\n")[0]!.slice(0, 60)]);
+    const more = page.next_before ? `\n\nOlder tasks: picoclaw-fleet tasks --before ${page.next_before}` : "";
+    return renderTable(["TASK", "HOST", "STATUS", "STARTED", "TASK TEXT"], rows) + more;
   });
   return 0;
 }

@@ -37,7 +37,7 @@ export const verbs: Verb[] = [
   { name: "dispatch", usage: 'dispatch <host|auto> "<task>" [--timeout S] [--teardown]', summary: "run one PicoClaw task, print its reply", run: dispatchCommand },
   { name: "fanout", usage: 'fanout "<task>" [--hosts a,b | --labels x]', summary: "run a task on many hosts at once", run: fanoutCommand },
   { name: "teardown", usage: "teardown <host…> [--purge]", summary: "remove PicoClaw and its key files (--purge: ~/.picoclaw too)", run: teardownCommand },
-  { name: "tasks", usage: "tasks [--status s] [--hosts h]", summary: "tasks started so far (kept across restarts)", run: tasksCommand },
+  { name: "tasks", usage: "tasks [--status s] [--hosts h] [--limit N] [--before id]", summary: "tasks started so far (kept across restarts)", run: tasksCommand },
   { name: "logs", usage: "logs <task_id> [--lines N]", summary: "the last lines a task printed", run: logsCommand },
   { name: "kill", usage: "kill <task_id>", summary: "kill a running task and everything it started", run: killCommand },
   { name: "doctor", usage: "doctor", summary: "validate the config, probe each host, say what to fix", run: (deps, p) => doctorCommand(deps, { json: p.json }) },

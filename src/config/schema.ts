@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** Architectures PicoClaw ships release archives for. */
-export const ARCHES = ["amd64", "arm64", "riscv64", "armv7", "armv6"] as const;
+export const ARCHES = ["amd64", "arm64", "riscv64", "armv7", "armv6", "loong64", "mipsle", "s390x"] as const;
 export type Arch = (typeof ARCHES)[number];
 
 /** Every tool the MCP server offers, as `policy.disabled_tools` may name them. */
@@ -54,6 +54,8 @@ export const configSchema = z.strictObject({
       api_key_env: envName.optional(),
       model: z.string().min(1).optional(),
       api_base: z.string().url().optional(),
+      /** Also write the key to ~/.picoclaw/.env as the original skill did (PicoClaw itself never reads it). */
+      write_env_file: z.boolean().default(false),
       timeout_s: z.number().int().min(1).max(86_400).default(120),
       concurrency: z.number().int().min(1).max(1024).default(32),
       wait_s: z.number().int().min(0).max(55).default(45),

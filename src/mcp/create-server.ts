@@ -5,6 +5,14 @@ import { packageVersion } from "../install-dir.js";
 import { registerTool, type ToolDef } from "./tool.js";
 import { allTools } from "./tools/index.js";
 
+/** What `initialize` tells a model about using this fleet well (the result's `instructions`). */
+export const INSTRUCTIONS = [
+  "picoclaw-fleet runs PicoClaw tasks on SSH hosts. Hosts are named in the fleet config: fleet_status lists them (reachable, PicoClaw version, load); tools take those names, not addresses.",
+  "To ask many hosts the same thing, call fanout once (hosts, or labels, or all), never a loop of dispatch_task. Read its text or `groups`: each distinct answer once with its hosts folded (host[01-20]); failures come with their reason.",
+  "Long work: dispatch_task and fanout return after wait_s (default 45) with status running and task_ids; follow with task_status, read output with task_logs, stop with task_kill. timeout_s kills the task on its host.",
+  'Succeeded rows leave raw stdout/stderr out; pass output: "full" to get them, or ask task_status for one task. task_list pages with limit and before.',
+].join("\n");
+
 /**
  * Builds the MCP server around its dependencies; the transport is the caller's business
  * (stdio in src/server.ts, an in-memory pair in tests). Tools disabled by `policy.disabled_tools`
@@ -20,7 +28,7 @@ export function createServer(
 ): McpServer {
   const server = new McpServer(
     { name: "picoclaw-fleet", version },
-    { capabilities: { tools: {}, logging: {} } },
+    { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS },
   );
   const disabled = new Set<string>(deps.config.policy.disabled_tools);
   // The list mixes tools of different schemas; each was type-checked by defineTool in its own file.

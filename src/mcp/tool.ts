@@ -3,6 +3,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
 import { scrubSecrets } from "../log.js";
+import { fitBudget, RESULT_BUDGET_BYTES, wholeTaskBudget } from "../results/budget.js";
 import { secretValues } from "../runtime.js";
 import { withinRequestBudget } from "./tools/shared-schemas.js";
 
@@ -36,6 +37,10 @@ export interface ToolDef<I extends z.ZodRawShape, O extends z.ZodRawShape> {
   input: I;
   output: O;
   annotations: Annotations;
+  /** The text block, written for the model that reads it (CONTRACT.md, "Results a model reads"); default: the result as compact JSON. */
+  text?(out: z.infer<z.ZodObject<O>>): string;
+  /** Set on tools that return one task's whole output (task_status): their byte budget fits both capped streams. */
+  wholeTask?: true;
   run(args: z.infer<z.ZodObject<I>>, ctx: ToolContext): Promise<z.infer<z.ZodObject<O>>>;
 }
 
@@ -44,11 +49,15 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(def
   return def;
 }
 
-/** The JSON both as structuredContent and as a text block, as the contract asks. */
-function toolResult(value: object): CallToolResult {
+/**
+ * structuredContent and the text block written from it, together within the result budget
+ * (src/results/budget.ts): whatever hosts print, one result stays far below what a client accepts.
+ */
+function toolResult(value: object, text: string, budget: number): CallToolResult {
+  const fitted = fitBudget(value, text, budget);
   return {
-    structuredContent: value as Record<string, unknown>,
-    content: [{ type: "text", text: JSON.stringify(value, null, 2) }],
+    structuredContent: fitted.structured as Record<string, unknown>,
+    content: [{ type: "text", text: fitted.text }],
   };
 }
 
@@ -104,9 +113,11 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
       void work.catch(() => undefined).finally(() => inflight.delete(work));
       const secrets = secretValues(deps.config);
       try {
-        const out = await work;
+        const raw = await work;
         deps.logger.debug({ tool: def.name, ms: Date.now() - started }, "tool done");
-        return toolResult(secrets.length ? (scrubDeep(out, secrets) as object) : out);
+        const out = (secrets.length ? scrubDeep(raw, secrets) : raw) as typeof raw;
+        const budget = def.wholeTask ? wholeTaskBudget(deps.config.tasks.output_cap_bytes) : RESULT_BUDGET_BYTES;
+        return toolResult(out, def.text ? def.text(out) : JSON.stringify(out), budget);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         if (!(err instanceof ToolError)) deps.logger.error({ tool: def.name, err: message }, "tool failed");

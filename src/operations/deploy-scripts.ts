@@ -25,9 +25,11 @@ trap - EXIT TERM INT HUP; printf '%s\\n' "$W"`;
 
 /**
  * Moves the checked binaries into place with rename(2) (atomic: a half-copied binary never
- * replaces a working one), runs onboard on every deploy with stdin closed (v0.2.3+ migrate an
- * older config's schema there; versions that ask "Overwrite? (y/n)" get no answer and keep the
- * config), and prints the files deploy must edit.
+ * replaces a working one). A host with no PicoClaw config yet is onboarded, stdin closed; one that
+ * has a config is not: from v0.2.3 onboard rewrites the workspace's memory/MEMORY.md, AGENT.md,
+ * SOUL.md, USER.md and skills unconditionally, which would wipe the worker's memory on every
+ * upgrade. `picoclaw status` loads the config instead, which migrates an older schema and leaves
+ * the workspace alone. Prints the files deploy must edit.
  */
 const COMMIT = `set -e
 W=$1; B="$HOME/.local/bin"
@@ -36,7 +38,8 @@ mv -f "$W/picoclaw" "$B/picoclaw"
 [ -f "$W/picoclaw-launcher" ] && mv -f "$W/picoclaw-launcher" "$B/picoclaw-launcher"
 rm -rf "$W"
 C="$HOME/.picoclaw/config.json"; ON=0
-"$B/picoclaw" onboard </dev/null >/dev/null 2>&1 && [ -f "$C" ] && ON=1
+if [ -f "$C" ]; then "$B/picoclaw" status </dev/null >/dev/null 2>&1 || true
+else "$B/picoclaw" onboard </dev/null >/dev/null 2>&1 && [ -f "$C" ] && ON=1; fi
 printf '\\036home %s\\n\\036onboarded %s\\n\\036version\\n' "$HOME" "$ON"
 "$B/picoclaw" version </dev/null 2>/dev/null | base64
 printf '\\036config\\n'; [ -f "$C" ] && base64 < "$C"
@@ -52,6 +55,24 @@ printf '\\036end\\n'`;
 const ABANDON = `ID=$1; S="$HOME/\${2#\\~/}"
 case "$ID" in *[!0-9a-f]* | "") echo "refusing odd deploy id" >&2; exit 2;; esac
 rm -rf "$HOME/.local/bin/.picoclaw-install.$ID."*; rm -f "$S" "$S".tmp-*`;
+
+/**
+ * The schema of the PicoClaw config already on the host, read-only: `none` (no config), else the
+ * top-level `"version"` PicoClaw writes (two spaces in, as its JSON is indented), or 1 for a
+ * config without one beside a .security.yml (v0.2.4), or 0.
+ */
+const CONFIG_SCHEMA = `C="$HOME/.picoclaw/config.json"
+if [ ! -f "$C" ]; then echo none; exit 0; fi
+V=$(sed -n 's/^  "version": *\\([0-9][0-9]*\\).*/\\1/p' "$C" | head -n 1)
+if [ -n "$V" ]; then echo "$V"; elif [ -f "$HOME/.picoclaw/.security.yml" ]; then echo 1; else echo 0; fi`;
+
+/** Reads CONFIG_SCHEMA's answer: null for no config (or an answer it cannot read). */
+export function parseConfigSchema(stdout: string): number | null {
+  const last = stdout.trim().split("\n").pop() ?? "";
+  return /^\d{1,3}$/.test(last) ? Number(last) : null;
+}
+
+export const configSchemaCommand = () => `sh -c ${commandLine([CONFIG_SCHEMA, "schema"])}`;
 
 /** `id` names this deploy's temp files on the host: lowercase hex, as ABANDON insists. */
 export const unpackCommand = (staged: string, format: string, id: string) => `sh -c ${commandLine([UNPACK, "unpack", staged, format, id])}`;

@@ -5,9 +5,10 @@ import type { Deps } from "../deps.js";
 import type { HostTransport } from "../fleet/types.js";
 import { fetchAsset } from "../picoclaw/download.js";
 import { resolveRelease, type ResolvedAsset } from "../picoclaw/release.js";
-import { buildRemoteConfig } from "../picoclaw/remote-config.js";
+import { needsApiKey } from "../picoclaw/providers.js";
+import { buildRemoteConfig, readableSchema } from "../picoclaw/remote-config.js";
 import { compareVersions, parseVersionOutput } from "../picoclaw/version.js";
-import { abandonCommand, commitCommand, parseCommit, STAGING_DIR, unpackCommand } from "./deploy-scripts.js";
+import { abandonCommand, commitCommand, configSchemaCommand, parseCommit, parseConfigSchema, STAGING_DIR, unpackCommand } from "./deploy-scripts.js";
 import type { OperationContext } from "./dispatch.js";
 import { applyPolicy } from "./policy.js";
 import { probeHost } from "./status.js";
@@ -38,8 +39,6 @@ export interface DeployInput {
   activity?: boolean | undefined;
 }
 
-/** Providers that run without an API key (a local Ollama, a LAN vLLM). */
-const KEYLESS = new Set(["ollama", "vllm", "lmstudio", "llamacpp"]);
 const STEPS = ["resolve", "download", "verify", "upload", "install", "onboard"] as const;
 
 /**
@@ -50,7 +49,7 @@ export function apiKeyFor(deps: Deps): string {
   const { provider, api_key_env: env } = deps.config.defaults;
   const key = env ? process.env[env] : undefined;
   if (key) return key;
-  if (KEYLESS.has(provider) || !env) return "";
+  if (!needsApiKey(deps.config.defaults)) return "";
   throw new Error(`${env} is not set: PicoClaw on the hosts needs the ${provider} API key. Export ${env} in the server's environment (mcp.json "env"), or set defaults.api_key_env`);
 }
 
@@ -89,9 +88,25 @@ async function stage(t: HostTransport, host: string, localPath: string, release:
 }
 
 /**
+ * A downgrade must leave a PicoClaw that works: PicoClaw migrates its config forward only, so a
+ * version that cannot read the schema on the host (v0.2.4-v0.2.6 refuse schema 3; nothing before
+ * v0.2.4 finds keys in .security.yml) is refused here, before anything on the host changes.
+ */
+async function refuseUnreadableConfig(t: HostTransport, host: string, target: string, installed: string | null, signal?: AbortSignal): Promise<void> {
+  const schema = parseConfigSchema(await mustExec(t, host, "resolve", configSchemaCommand(), signal));
+  const readable = readableSchema(target);
+  if (schema === null || schema <= readable) return;
+  const from = installed ? `PicoClaw ${installed} left` : "the host has";
+  throw new Error(
+    `Refusing to deploy PicoClaw ${target} to ${host}: ${from} a config of schema ${schema} in ~/.picoclaw, which ${target} cannot read (PicoClaw migrates configs forward only), so it would not run. Nothing on ${host} was changed. Deploy a version that reads it (${schema >= 3 ? "0.2.7" : schema === 2 ? "0.2.5" : "0.2.4"} or newer), or run teardown with purge first (this removes the worker's workspace and memory) and deploy ${target} fresh.`,
+  );
+}
+
+/**
  * `deploy_host`: installs (or upgrades) PicoClaw on one host from a verified release archive that
  * was downloaded once for every host of that arch, uploaded over SFTP (hosts need no internet),
- * unpacked and test-run aside, renamed into place atomically, onboarded with stdin closed, and given
+ * unpacked and test-run aside, renamed into place atomically, onboarded when the host has no config
+ * yet (an existing config is migrated, its workspace kept), and given
  * its API key in 0600 files written over SFTP: never in argv, never logged.
  */
 export async function deployHost(deps: Deps, input: DeployInput, ctx: OperationContext = {}): Promise<DeployResult> {
@@ -127,11 +142,13 @@ async function install(deps: Deps, input: DeployInput, ctx: OperationContext): P
     return { ...base, path: probe.picoclaw.path ?? "", onboarded: false, action: "unchanged", duration_ms: Date.now() - started };
   }
 
+  const t = deps.fleet.transport(host.name);
+  await refuseUnreadableConfig(t, host.name, release.version, probe.picoclaw.version, signal);
+
   step("download", release.asset);
   const local = await fetchAsset(release, deps.config.release.cache_dir, signal);
   step("verify", `sha256 ${release.sha256.slice(0, 12)}…`);
 
-  const t = deps.fleet.transport(host.name);
   const workDir = await stage(t, host.name, local.path, release, step, signal);
   // From here on the signal is no longer passed: a commit that has begun runs to its end, so a
   // cancellation never leaves a host between two versions.
@@ -145,8 +162,9 @@ async function install(deps: Deps, input: DeployInput, ctx: OperationContext): P
   // The key file first: a task starting in between must not see a model selected without its key.
   if (files.securityYaml !== null) await t.writeFile("~/.picoclaw/.security.yml", files.securityYaml, 0o600);
   await t.writeFile("~/.picoclaw/config.json", files.configJson, 0o600);
+  // PicoClaw reads no .env: a second copy of the key only for a config that asks for the old skill's file.
   const env = deps.config.defaults.api_key_env;
-  if (env && apiKey) await t.writeFile("~/.picoclaw/.env", `${env}=${apiKey}\n`, 0o600);
+  if (deps.config.defaults.write_env_file && env && apiKey) await t.writeFile("~/.picoclaw/.env", `${env}=${apiKey}\n`, 0o600);
   deps.logger.info({ host: host.name, version: installed, asset: release.asset }, "deployed");
   return {
     ...base,

@@ -15,6 +15,7 @@ export interface RunOptions {
   teardown?: boolean | undefined;
   session?: string | undefined;
   model?: string | undefined;
+  slash_command?: boolean | undefined;
 }
 
 export interface DispatchInput extends RunOptions {
@@ -37,6 +38,7 @@ export function runRequest(deps: Deps, host: string, task: string, o: RunOptions
     timeoutS: o.timeout_s ?? deps.config.defaults.timeout_s,
     session: o.session,
     model: o.model,
+    slashCommand: o.slash_command,
     teardown: Boolean(o.teardown),
     deploy: o.deploy === false ? undefined : async (signal) => void (await deployHost(deps, { host, activity: false }, { signal })),
   };

@@ -1,3 +1,4 @@
+import { needsApiKey } from "../picoclaw/providers.js";
 import { stat } from "node:fs/promises";
 import type { HostConfig } from "../config/schema.js";
 import type { Deps } from "../deps.js";
@@ -60,7 +61,7 @@ function advise(host: HostConfig, error: string): string {
 export async function doctor(deps: Deps): Promise<Finding[]> {
   const findings: Finding[] = [{ host: null, level: "ok", message: `config ${deps.configPath} is valid (${deps.config.hosts.length} ${deps.config.hosts.length === 1 ? "host" : "hosts"})` }];
   const keyEnv = deps.config.defaults.api_key_env;
-  if (keyEnv && !process.env[keyEnv]) {
+  if (keyEnv && !process.env[keyEnv] && needsApiKey(deps.config.defaults)) {
     findings.push({ host: null, level: "warn", message: `${keyEnv} is not set: deploy_host cannot give PicoClaw its API key`, fix: `export ${keyEnv}=… in the environment of the server (mcp.json "env") or the shell` });
   }
   if (deps.config.ssh.host_key_policy === "off") {

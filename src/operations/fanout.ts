@@ -1,6 +1,7 @@
 import PQueue from "p-queue";
 import { createActivity } from "../claw/activity.js";
 import type { Deps } from "../deps.js";
+import { groupResults, type ResultGroup } from "../results/group.js";
 import type { HostResult, TaskStatus } from "../tasks/host-result.js";
 import { collect, runRequest, type OperationContext, type RunOptions } from "./dispatch.js";
 import { applyPolicy } from "./policy.js";
@@ -15,6 +16,8 @@ export interface FanoutInput extends RunOptions {
 
 export interface FanoutResult {
   results: HostResult[];
+  /** Hosts with the same outcome and (normalised) reply, largest first: each distinct answer once. */
+  groups: ResultGroup[];
   summary: Record<Exclude<TaskStatus, never>, number> & { total: number; duration_ms: number };
 }
 
@@ -35,7 +38,8 @@ function jobs(deps: Deps, input: FanoutInput): { host: string; task: string }[] 
 /**
  * `fanout`: the same task (or one per host) on many hosts at once, bounded by `concurrency` and
  * by each host's channel cap. Every host is a row; one failing host never affects another. A
- * progress notification goes out as each host finishes; cancelling kills every remote task.
+ * progress notification goes out as each host finishes; cancelling kills every remote task. The
+ * rows come grouped too (`groups`), for every door to show each distinct answer once.
  */
 export async function fanout(
   deps: Deps,
@@ -57,5 +61,5 @@ export async function fanout(
   void leds.finish();
   const summary = { total: results.length, succeeded: 0, failed: 0, timed_out: 0, unreachable: 0, cancelled: 0, running: 0, duration_ms: Date.now() - started };
   for (const r of results) summary[r.status]++;
-  return { results, summary };
+  return { results, groups: groupResults(results), summary };
 }

@@ -4,7 +4,8 @@
  * cannot give (no /proc on a Mac, no thermal zone on a VM) are simply left out.
  */
 export const PROBE_SCRIPT = [
-  `echo "arch=$(uname -m)"`,
+  // Byte 5 of an ELF header is its byte order (1: little-endian): PicoClaw ships mipsle only.
+  `M=$(uname -m); case $M in mips) [ "$(od -An -tu1 -j5 -N1 /bin/sh 2>/dev/null | tr -d ' ')" = 1 ] && M=mipsel ;; esac; echo "arch=$M"`,
   `P="$HOME/.local/bin/picoclaw"; [ -x "$P" ] || P="$(command -v picoclaw 2>/dev/null)"`,
   `if [ -n "$P" ] && [ -x "$P" ]; then echo "picoclaw_path=$P"; V=$( (command -v timeout >/dev/null && timeout 5 "$P" version || "$P" version) </dev/null 2>/dev/null | grep -a 'picoclaw' | tail -n 1); echo "picoclaw_version=$V"; fi`,
   `[ -r /proc/loadavg ] && read L1 _ < /proc/loadavg && echo "load1=$L1"`,

@@ -10,16 +10,24 @@ const UNAME_TO_ARCH: Readonly<Record<string, Arch>> = {
   armv7l: "armv7",
   armv6l: "armv6",
   riscv64: "riscv64",
+  loongarch64: "loong64",
+  s390x: "s390x",
+  // Linux says "mips" for both byte orders; the probe appends "el" when /bin/sh is little-endian.
+  mipsel: "mipsle",
 };
 
 // GoReleaser's archive name_template (sipeed/picoclaw .goreleaser.yaml) spells amd64 as
-// x86_64 so the name matches `uname -m`; arm builds get their GOARM suffix (armv6, armv7).
+// x86_64 so the name matches `uname -m`; arm builds get their GOARM suffix (armv6, armv7); the
+// mipsle build is softfloat, and its name carries no GOMIPS suffix.
 const GORELEASER_ARCH: Readonly<Record<Arch, string>> = {
   amd64: "x86_64",
   arm64: "arm64",
   riscv64: "riscv64",
   armv7: "armv7",
   armv6: "armv6",
+  loong64: "loong64",
+  mipsle: "mipsle",
+  s390x: "s390x",
 };
 
 /**

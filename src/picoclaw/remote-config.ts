@@ -22,9 +22,19 @@ export interface ModelSettings {
   model?: string;
   /** API endpoint; default: the onboard entry's, else PicoClaw's default for the protocol. */
   apiBase?: string;
-  /** The secret. It leaves this module only inside the returned file texts. */
+  /** The secret ("" for a keyless endpoint). It leaves this module only inside the returned file texts. */
   apiKey: string;
 }
+
+/**
+ * Model ids each provider's API accepts, for a fleet config that names no model. Onboard's own
+ * anthropic entry cannot serve: v0.2.8 and v0.2.9 ship `claude-sonnet-4.6`, which Anthropic's API
+ * refuses (its ids are dashed). Providers not listed keep onboard's entry.
+ */
+const DEFAULT_MODELS: Readonly<Record<string, string>> = { anthropic: "claude-sonnet-4-6" };
+
+/** Claude ids written with a dot (`claude-sonnet-4.6`), as onboard wrote them: Anthropic's ids are dashed. */
+const DOTTED_CLAUDE = /^((?:anthropic\/)?claude-[a-z]+-\d+)\.(\d+)$/;
 
 /** Input of {@link buildRemoteConfig}: what is on the host now, and the model to set. */
 export interface RemoteConfigInput extends ModelSettings {
@@ -54,7 +64,8 @@ type Json = Record<string, unknown>;
  * replaced by one (PicoClaw round-robins same-name entries, so a key-less duplicate would fail
  * every other call). Pure: reads nothing, logs nothing.
  */
-export function buildRemoteConfig(input: RemoteConfigInput): RemoteConfigFiles {
+export function buildRemoteConfig(given: RemoteConfigInput): RemoteConfigFiles {
+  const input = { ...given, model: given.model ?? DEFAULT_MODELS[given.provider] };
   const layout = layoutFor(input.version);
   const config = parseConfig(input.configJson);
   const agents = objectAt(config, "agents");
@@ -63,7 +74,7 @@ export function buildRemoteConfig(input: RemoteConfigInput): RemoteConfigFiles {
   if (layout === "providers") {
     const providers = objectAt(config, "providers");
     const entry = objectAt(providers, input.provider);
-    entry.api_key = input.apiKey;
+    if (input.apiKey) entry.api_key = input.apiKey;
     if (input.apiBase) entry.api_base = input.apiBase;
     defaults.provider = input.provider;
     if (input.model) defaults.model = input.model;
@@ -78,7 +89,7 @@ export function buildRemoteConfig(input: RemoteConfigInput): RemoteConfigFiles {
   defaults.model_name = modelName;
 
   if (layout === "model-list-key") {
-    entry.api_key = input.apiKey;
+    if (input.apiKey) entry.api_key = input.apiKey;
     return { configJson: stringify(config), securityYaml: null, modelName };
   }
   delete defaults.model;
@@ -86,7 +97,8 @@ export function buildRemoteConfig(input: RemoteConfigInput): RemoteConfigFiles {
   delete entry.api_keys;
   if (config.version === undefined) config.version = schemaVersionFor(input.version);
   if (atLeast(input.version, "0.2.5")) entry.enabled = true;
-  const securityYaml = setModelKeyInSecurityYaml(input.securityYaml, modelName, input.apiKey);
+  // A keyless endpoint (a local Ollama, ClusterCrush) gets no key file entry at all.
+  const securityYaml = input.apiKey ? setModelKeyInSecurityYaml(input.securityYaml, modelName, input.apiKey) : null;
   return { configJson: stringify(config), securityYaml, modelName };
 }
 
@@ -107,6 +119,7 @@ function modelEntry(list: Json[], input: ModelSettings): Json {
     ? { ...existing }
     : { model_name: input.model, model: withProtocol(input.provider, input.model!) };
   if (input.apiBase) entry.api_base = input.apiBase;
+  if (typeof entry.model === "string" && ofProvider(entry)) entry.model = entry.model.replace(DOTTED_CLAUDE, "$1-$2");
   return entry;
 }
 
@@ -117,6 +130,17 @@ function withProtocol(provider: string, model: string): string {
 function layoutFor(version: string): Layout {
   if (!atLeast(version, "0.2.0")) return "providers";
   return atLeast(version, "0.2.4") ? "security" : "model-list-key";
+}
+
+/**
+ * The newest config schema a PicoClaw version reads: -1 the `providers` layout (before v0.2.0),
+ * 0 `model_list` with keys inside (v0.2.0-v0.2.3), then the `version` field it writes (1 from
+ * v0.2.4, which moved keys to .security.yml; 2 from v0.2.5; 3 from v0.2.7). PicoClaw migrates a
+ * config forward only: v0.2.4-v0.2.6 refuse schema 3, and nothing before v0.2.4 finds the keys.
+ */
+export function readableSchema(version: string): number {
+  const layout = layoutFor(version);
+  return layout === "providers" ? -1 : layout === "model-list-key" ? 0 : schemaVersionFor(version);
 }
 
 function schemaVersionFor(version: string): number {

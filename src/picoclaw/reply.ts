@@ -26,6 +26,15 @@ export function extractReply(stdout: string): string {
   return reply.replace(/\r?\n$/, "");
 }
 
+/**
+ * Where PicoClaw's answer starts in its stdout (the line of its last marker), or the end when there
+ * is none yet: what comes before is the banner, and PicoClaw's log lines belong in between.
+ */
+export function answerStart(stdout: string): number {
+  const at = lastMarkerAtLineStart(stdout);
+  return at < 0 ? stdout.length : at;
+}
+
 function lastMarkerAtLineStart(text: string): number {
   let at = text.lastIndexOf(MARKER);
   while (at > 0 && text[at - 1] !== "\n" && text[at - 1] !== "\r") {

@@ -10,6 +10,8 @@ export interface TaskFrame {
   endedAt: number | null;
   stdout: string;
   stderr: string;
+  /** The tail of PicoClaw's own log file (PICOCLAW_LOG_FILE), up to LOG_CAP bytes. */
+  log: string;
   /** Bytes the task wrote, per stream, before any cap. */
   bytes: { out: number; err: number };
   truncated: boolean;
@@ -53,8 +55,9 @@ export function parseFrame(text: string): TaskFrame | null {
     const nl = section.indexOf("\n");
     const [stream, total, which] = section.slice(0, nl < 0 ? undefined : nl).trim().split(" ");
     if (stream === "end") ended = true;
-    if (stream !== "out" && stream !== "err") continue;
     const bytes = Buffer.from(nl < 0 ? "" : section.slice(nl + 1), "base64");
+    if (stream === "log") f.log = bytes.toString("utf8");
+    if (stream !== "out" && stream !== "err") continue;
     f.bytes[stream] = int(total) ?? 0;
     if (which === "tail") parts[stream].tail = bytes;
     else parts[stream].head = bytes;
@@ -69,5 +72,5 @@ export function parseFrame(text: string): TaskFrame | null {
 }
 
 function empty(): TaskFrame {
-  return { state: "running", exitCode: null, timedOut: false, outputLimited: false, cancelled: false, startedAt: null, endedAt: null, stdout: "", stderr: "", bytes: { out: 0, err: 0 }, truncated: false };
+  return { state: "running", exitCode: null, timedOut: false, outputLimited: false, cancelled: false, startedAt: null, endedAt: null, stdout: "", stderr: "", log: "", bytes: { out: 0, err: 0 }, truncated: false };
 }

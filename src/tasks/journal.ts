@@ -19,9 +19,11 @@ export interface TaskRecord {
    */
   launched?: boolean;
   result?: HostResult;
+  /** The tail of PicoClaw's own log file, for task_logs once the task directory is gone. */
+  log?: string;
 }
 
-type Line = { op: "start"; record: TaskRecord } | { op: "launch"; task_id: string } | { op: "finish"; result: HostResult };
+type Line = { op: "start"; record: TaskRecord } | { op: "launch"; task_id: string } | { op: "finish"; result: HostResult; log?: string };
 
 /** Where a final task's finish line lies: the file's generation (the current file's, or the one before) and its bytes. */
 interface Spot {
@@ -82,10 +84,11 @@ export class TaskJournal {
   }
 
   /** Records a final result (ignored for a task already final: the first outcome wins). */
-  finish(result: HostResult): void {
+  finish(result: HostResult, log?: string): void {
     const entry = this.load().get(result.task_id);
     if (entry?.finished) return;
-    const spot = this.append({ op: "finish", result: fitResult(result, Math.floor(this.maxBytes / 4)) });
+    const fitted = log ? { log: log.slice(-Math.floor(this.maxBytes / 16)) } : {};
+    const spot = this.append({ op: "finish", result: fitResult(result, Math.floor(this.maxBytes / 4)), ...fitted });
     if (entry) {
       entry.record.status = result.status;
       entry.finished = spot;
@@ -96,7 +99,7 @@ export class TaskJournal {
   get(taskId: string): TaskRecord | undefined {
     const entry = this.load().get(taskId);
     if (!entry) return undefined;
-    return entry.finished ? { ...entry.record, result: this.resultOf(entry.record, entry.finished) } : { ...entry.record };
+    return entry.finished ? { ...entry.record, ...this.resultOf(entry.record, entry.finished) } : { ...entry.record };
   }
 
   /** Every task, newest first (without results: `get` reads one). */
@@ -129,20 +132,20 @@ export class TaskJournal {
     this.appendsSinceRotation = 0;
   }
 
-  /** A final task's result, read at its spot; a line moved or gone is looked for, then reported. */
-  private resultOf(record: TaskRecord, spot: Spot): HostResult {
+  /** A final task's result (and PicoClaw's log), read at its spot; a line moved or gone is looked for, then reported. */
+  private resultOf(record: TaskRecord, spot: Spot): { result: HostResult; log?: string } {
     const file = spot.gen === this.gen ? this.file : `${this.file}.1`;
-    const parse = (text: string | undefined): HostResult | undefined => {
+    const parse = (text: string | undefined): { result: HostResult; log?: string } | undefined => {
       try {
         const line = text === undefined ? undefined : (JSON.parse(text) as Line);
-        return line?.op === "finish" && line.result.task_id === record.task_id ? line.result : undefined;
+        return line?.op === "finish" && line.result.task_id === record.task_id ? { result: line.result, ...(line.log ? { log: line.log } : {}) } : undefined;
       } catch {
         return undefined;
       }
     };
     const found = parse(readAt(file, spot.offset, spot.length)) ??
       [`${this.file}.1`, this.file].flatMap((f) => linesOf(f)).map((l) => parse(l.text)).find((r) => r !== undefined);
-    return found ?? errorResult(record.host, record.task_id, record.status, `its result is no longer in the journal ${this.file}`);
+    return found ?? { result: errorResult(record.host, record.task_id, record.status, `its result is no longer in the journal ${this.file}`) };
   }
 
   private load(): Map<string, Entry> {

@@ -3,9 +3,28 @@ import { commandLine, quote } from "../fleet/shell.js";
 /** Where tasks live on a host, one directory each (pid, log, exit code, metadata). */
 export const TASKS_DIR = ".picoclaw-fleet/tasks";
 
+/** Bytes of the tail of PicoClaw's own log file (PICOCLAW_LOG_FILE) that a frame carries. */
+export const LOG_CAP = 64 * 1024;
+
+/** The environment variable that marks every process a task started, however it detached. */
+export const TASK_MARKER = "PICOCLAW_FLEET_TASK";
+
 /**
- * Prints a task directory's state, framed for `parseFrame`: a state line, then stdout and stderr as
- * base64 (binary-safe; head and tail past the cap). Shared by the runner and `collect`.
+ * Signals everything a task started: its process group, and every process of this user whose
+ * environment carries the task's marker. PicoClaw's exec tool starts each command in a process
+ * group of its own (Setpgid; Setsid with a pty), and `background: true` keeps it running after the
+ * answer, so the group alone misses them; the environment is inherited through all of that.
+ * Arguments: signal, group, task id. Without /proc (macOS) the group is all it can reach.
+ */
+const KILLTREE = `killtree() {
+  kill -"$1" -"$2" 2>/dev/null
+  for e in $(grep -ls "${TASK_MARKER}=$3" /proc/[0-9]*/environ 2>/dev/null); do e=\${e#/proc/}; kill -"$1" "\${e%/environ}" 2>/dev/null; done
+}`;
+
+/**
+ * Prints a task directory's state, framed for `parseFrame`: a state line, the tail of PicoClaw's
+ * log file, then stdout and stderr as base64 (binary-safe; head and tail past the cap). Shared by
+ * the runner and `collect`.
  */
 const EMIT = `
 emit() {
@@ -20,6 +39,8 @@ emit() {
     case $l in pid:*) sa=\${v#*:} ;; out:*) no=\${v%:*} ;; err:*) ne=\${v%:*} ;; exit:*) [ "$st" = done ] && en=\${v#*:} ;; esac
   done
   printf '\\036pcf state=%s exit=%s timed_out=%s cancelled=%s output_limit=%s started=%s ended=%s\\n' "$st" "$ex" "$to" "$ca" "$ol" "$sa" "$en"
+  nl=$(wc -c < "$D/log" 2>/dev/null || echo 0)
+  if [ "$nl" -gt 0 ] 2>/dev/null; then printf '\\036pcf log %s tail\\n' "$nl"; tail -c "$((C < ${LOG_CAP} ? C : ${LOG_CAP}))" "$D/log" | base64; fi
   for s in out err; do
     f="$D/$s"; n=$no; [ "$s" = err ] && n=$ne
     if [ "$n" -eq 0 ] 2>/dev/null; then
@@ -41,22 +62,26 @@ emit() {
 /**
  * The watchdog, on the host in a process group of its own: once a second it checks whether the
  * task ended, whether its output passed the limit (a runaway agent must not fill a Pi's SD card),
- * and whether the timeout ran out; then it kills PicoClaw's whole group, TERM then KILL, and
- * records the exit itself if the runner could not. It quits as soon as the task ended or its
- * directory was removed (collected and cleaned): it must never signal a group by a stale pid.
- * Arguments: timeout_s, dir, group, byte limit.
+ * and whether the timeout ran out; then it kills everything the task started (KILLTREE), TERM
+ * then KILL, and records the exit itself if the runner could not. It quits as soon as the task
+ * ended, or its directory is gone and its group with it (collected and cleaned): it must never
+ * signal a group by a stale pid. Arguments: timeout_s, dir, group, byte limit, task id.
  */
-const WATCHDOG = `T=$1; D=$2; C=$3; L=$4; i=0
+const WATCHDOG = `${KILLTREE}
+T=$1; D=$2; C=$3; L=$4; ID=$5; i=0
 done_or_gone() { [ -f "$D/exit" ] || [ ! -d "$D" ]; }
 while [ "$i" -lt "$T" ]; do
   sleep 1; i=$((i + 1))
-  done_or_gone && exit 0
+  [ -f "$D/exit" ] && exit 0
+  # A directory removed under a running task (teardown --purge) must not disarm its timeout.
+  [ -d "$D" ] || { kill -0 -"$C" 2>/dev/null && continue; exit 0; }
   for f in "$D/out" "$D/err"; do n=$(wc -c < "$f" 2>/dev/null || echo 0); [ "$n" -gt "$L" ] && { : > "$D/output_limit"; break 2; }; done
 done
-done_or_gone && exit 0
-[ -f "$D/output_limit" ] || : > "$D/timed_out"
-kill -TERM -"$C"; sleep 2; kill -KILL -"$C"; sleep 1
-[ -f "$D/exit" ] || echo 137 > "$D/exit"`;
+[ -f "$D/exit" ] && exit 0
+[ -d "$D" ] && { [ -f "$D/output_limit" ] || : > "$D/timed_out"; }
+killtree TERM "$C" "$ID"; i=0; while [ $i -lt 20 ] && kill -0 -"$C" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+killtree KILL "$C" "$ID"; sleep 1
+[ ! -d "$D" ] || [ -f "$D/exit" ] || echo 137 > "$D/exit"`;
 
 /** Quotes text for a double-quoted sh string: the watchdog travels inside the runner that way. */
 function quoteForDoubleQuotes(text: string): string {
@@ -67,7 +92,10 @@ function quoteForDoubleQuotes(text: string): string {
  * The runner: reads the task (its byte length is an argument; it comes on stdin, so it never sits
  * in a command line), starts PicoClaw in a process group of its own (setsid), arms a watchdog on
  * the host that kills the group at the timeout even if the orchestrator is gone, waits, records
- * the exit code, kills whatever the task left behind, and prints the result on the same channel.
+ * the exit code, kills whatever the task left behind (KILLTREE: background jobs of PicoClaw's exec
+ * tool included), removes a one-shot session's files, and prints the result on the same channel.
+ * PicoClaw's own log goes to `log` in the task directory (PICOCLAW_LOG_FILE), so stdout holds the
+ * banner and the answer.
  * Then it waits for the orchestrator's word on stdin: `ok` once it holds the whole result, and
  * only then is the task directory removed (with `\036pcf cleaned`); end of input (a dropped
  * connection, or tasks.retention_s > 0) keeps it for task_status. One channel, one round trip.
@@ -81,7 +109,8 @@ function quoteForDoubleQuotes(text: string): string {
  * `x` keeps trailing newlines) and passed to -m as one argument.
  */
 const RUNNER = `${EMIT}
-D="$HOME/${TASKS_DIR}/$1"; T=$2; CAP=$3; S=$4; M=$5; META=$6; R=$7; LIMIT=$8; N=$9
+${KILLTREE}
+ID=$1; D="$HOME/${TASKS_DIR}/$1"; T=$2; CAP=$3; S=$4; M=$5; META=$6; R=$7; LIMIT=$8; N=$9; SF=\${10}
 WATCHDOG=${quoteForDoubleQuotes(WATCHDOG)}
 if [ "$R" -gt 0 ] 2>/dev/null; then
   for old in "$HOME/${TASKS_DIR}"/t-*; do [ -f "$old/exit" ] && [ -n "$(find "$old/exit" -mmin +$(( (R + 59) / 60 )) 2>/dev/null)" ] && rm -rf "$old"; done
@@ -96,13 +125,15 @@ set -- agent -m "$msg"
 [ -n "$S" ] && set -- "$@" --session "$S"
 [ -n "$M" ] && set -- "$@" --model "$M"
 cd "$HOME" || exit 1
-NO_COLOR=1 setsid "$P" "$@" >"$D/out" 2>"$D/err" </dev/null &
+${TASK_MARKER}=$ID PICOCLAW_LOG_FILE="$D/log" NO_COLOR=1 setsid "$P" "$@" >"$D/out" 2>"$D/err" </dev/null &
 C=$!; echo "$C" > "$D/pid"
-setsid sh -c "$WATCHDOG" wd "$T" "$D" "$C" "$LIMIT" >/dev/null 2>&1 </dev/null &
+setsid sh -c "$WATCHDOG" wd "$T" "$D" "$C" "$LIMIT" "$ID" >/dev/null 2>&1 </dev/null &
 W=$!
 wait "$C"; code=$?
 # The watchdog's group, and its pid too: a fast task can end before the watchdog's setsid ran.
-kill -TERM -"$W" 2>/dev/null; kill -TERM "$W" 2>/dev/null; kill -KILL -"$C" 2>/dev/null
+kill -TERM -"$W" 2>/dev/null; kill -TERM "$W" 2>/dev/null; killtree KILL "$C" "$ID"
+# A one-shot session's files (PicoClaw names them after the key, ':' as '_') go with the task.
+[ -n "$SF" ] && rm -f "$HOME/.picoclaw/workspace/sessions/$SF.jsonl" "$HOME/.picoclaw/workspace/sessions/$SF.meta.json"
 echo "$code" > "$D/exit"
 emit "$D" "$CAP"
 IFS= read -r ack || ack=
@@ -118,23 +149,27 @@ emit "$D" "$2"
 `;
 
 /**
- * Marks a task cancelled and kills its process group, TERM then KILL, then waits (up to 3 s) for
+ * Marks a task cancelled and kills everything it started (KILLTREE), TERM then KILL, then waits (up to 3 s) for
  * the runner to record the exit, so one round trip leaves the task final on the host.
  */
-const KILL = `
+const KILL = `${KILLTREE}
 D="$HOME/${TASKS_DIR}/$1"
 [ -f "$D/pid" ] || { printf 'no-pid\\n'; exit 0; }
 [ -f "$D/exit" ] && { printf 'finished\\n'; exit 0; }
 : > "$D/cancelled"; G=$(cat "$D/pid")
-kill -TERM -"$G" 2>/dev/null
+killtree TERM "$G" "$1"
 i=0; while [ $i -lt 20 ] && kill -0 -"$G" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
-kill -KILL -"$G" 2>/dev/null
+killtree KILL "$G" "$1"
 i=0; while [ $i -lt 30 ] && [ ! -f "$D/exit" ]; do sleep 0.1; i=$((i + 1)); done
 printf 'killed\\n'
 `;
 
-/** The last lines of a task's stdout (task_logs). */
-const LOGS = `D="$HOME/${TASKS_DIR}/$1"; [ -d "$D" ] || { printf '\\036pcf gone\\n'; exit 0; }; tail -n "$2" "$D/out" 2>/dev/null`;
+/**
+ * The last lines a task printed (task_logs), framed: PicoClaw's log file, then its stdout; the
+ * orchestrator puts them in order (see taskLogLines).
+ */
+const LOGS = `D="$HOME/${TASKS_DIR}/$1"; [ -d "$D" ] || { printf '\\036pcf gone\\n'; exit 0; }
+printf '\\036pcf log\\n'; tail -n "$2" "$D/log" 2>/dev/null; printf '\\036pcf out\\n'; tail -n "$2" "$D/out" 2>/dev/null; exit 0`;
 
 /** Removes a finished task's directory (after its result was collected). */
 const CLEAN = `D="$HOME/${TASKS_DIR}/$1"; [ -f "$D/exit" ] && rm -rf "$D"; exit 0`;
@@ -147,7 +182,10 @@ export interface RunArgs {
   taskId: string;
   timeoutS: number;
   capBytes: number;
+  /** PicoClaw's --session key. */
   session?: string | undefined;
+  /** The file stem of a one-shot session, removed from the host once the task ended. */
+  sessionFileToRemove?: string | undefined;
   model?: string | undefined;
   meta: object;
   /** Seconds a finished task directory is kept when it was not cleaned at collection; 0: none. */
@@ -163,7 +201,7 @@ export interface RunArgs {
  * result was read, RUNNER_ACK to have the task directory removed, or nothing to keep it.
  */
 export function runCommand(a: RunArgs): string {
-  return script(RUNNER, [a.taskId, String(a.timeoutS), String(a.capBytes), a.session ?? "", a.model ?? "", JSON.stringify(a.meta), String(a.retentionS), String(a.maxOutputBytes), String(a.messageBytes)]);
+  return script(RUNNER, [a.taskId, String(a.timeoutS), String(a.capBytes), a.session ?? "", a.model ?? "", JSON.stringify(a.meta), String(a.retentionS), String(a.maxOutputBytes), String(a.messageBytes), a.sessionFileToRemove ?? ""]);
 }
 
 /** What the runner prints last: its result is complete. */

@@ -5,7 +5,11 @@ import type { Logger } from "../log.js";
 import { errorResult, type HostResult } from "./host-result.js";
 import { TaskJournal, type TaskRecord } from "./journal.js";
 import { frameAck } from "./frame-ack.js";
-import { CLEANED, cleanCommand, collectCommand, killCommand, logsCommand, runCommand } from "./remote-scripts.js";
+import { CLEANED, cleanCommand, collectCommand, killCommand, LOG_CAP, logsCommand, runCommand } from "./remote-scripts.js";
+import { KeyedSerial } from "./keyed-serial.js";
+import { taskLogLines } from "./log-lines.js";
+import { agentMessage } from "../picoclaw/message.js";
+import { sessionFor } from "../picoclaw/session.js";
 import { frameToResult, resultFromFailure } from "./to-result.js";
 import { parseFrame } from "./frame.js";
 import { isTaskId, newTaskId } from "./task-id.js";
@@ -17,6 +21,8 @@ export interface RunRequest {
   timeoutS: number;
   session?: string | undefined;
   model?: string | undefined;
+  /** Run the task as one of PicoClaw's own slash commands (`/help`) instead of giving it to the model. */
+  slashCommand?: boolean | undefined;
   teardown?: boolean;
   /** Called when PicoClaw is missing on the host; resolves once it is installed. Absent: a missing PicoClaw fails the task. */
   deploy?: ((signal: AbortSignal) => Promise<void>) | undefined;
@@ -47,6 +53,10 @@ export class TaskService {
   private readonly live = new Map<string, RunningTask>();
   /** Tasks whose runner removed their directory itself once it had handed over the result. */
   private readonly cleanedByRunner = new Set<string>();
+  /** The tail of PicoClaw's log per finished task, until the journal has it with the result. */
+  private readonly logTails = new Map<string, string>();
+  /** Tasks of one named session on one host run one after another. */
+  private readonly sessions = new KeyedSerial();
 
   constructor(
     private readonly config: FleetConfig,
@@ -109,8 +119,7 @@ export class TaskService {
     }
     this.inConfig(record);
     const cap = this.config.tasks.output_cap_bytes;
-    // The frame carries up to `cap` bytes per stream as base64: the same exec cap as the runner's, or it is cut mid-frame.
-    const res = await this.fleet.transport(record.host).exec(collectCommand(taskId, cap), { ...this.execOptions(30), maxOutputBytes: cap * 3 + 65_536 });
+    const res = await this.fleet.transport(record.host).exec(collectCommand(taskId, cap), { ...this.execOptions(30), maxOutputBytes: this.frameBytes() });
     if (res.failure) return { ...errorResult(record.host, taskId, "running", `${res.failure.message}; the task may still be running there: ask again later`), duration_ms: Date.now() - started };
     const frame = parseFrame(res.stdout);
     if (!frame || frame.state === "missing") return errorResult(record.host, taskId, "running", "the host gave no task state; ask again later");
@@ -122,7 +131,9 @@ export class TaskService {
       return this.settle(record, errorResult(record.host, taskId, "failed", `the task directory is gone from ${record.host} and its result was never collected`));
     }
     const result = frameToResult(record.host, taskId, frame, Date.now() - started);
-    return result.status === "running" || this.live.has(taskId) ? result : this.settle(record, result);
+    if (result.status === "running" || this.live.has(taskId)) return result;
+    if (frame.log) this.logTails.set(taskId, frame.log);
+    return this.settle(record, result);
   }
 
   /** The last `lines` lines of the task's stdout. */
@@ -131,11 +142,15 @@ export class TaskService {
     // A host gone from the config is not asked (with allow_adhoc_hosts its name would be dialled as an address).
     const res = this.inConfig(record) ? await this.fleet.transport(record.host).exec(logsCommand(taskId, lines), this.execOptions(30)) : undefined;
     if (res?.failure) throw new Error(`Cannot read the log of ${taskId} on ${record.host}: ${res.failure.message}`);
-    if (!res || res.stdout.startsWith("\u001epcf gone")) {
-      const kept = record.result?.stdout ?? "";
-      return { task_id: taskId, host: record.host, lines: kept.split("\n").filter((l, i, a) => l !== "" || i < a.length - 1).slice(-lines) };
+    const text = res?.stdout ?? "";
+    if (!res || text.includes("\u001epcf gone\n")) {
+      return { task_id: taskId, host: record.host, lines: taskLogLines(record.result?.stdout ?? "", record.log ?? "", lines) };
     }
-    return { task_id: taskId, host: record.host, lines: res.stdout.replace(/\n$/, "").split("\n") };
+    // Found by marker, not position: a chatty login shell may print before the script does.
+    const logAt = text.indexOf("\u001epcf log\n");
+    const outAt = text.indexOf("\u001epcf out\n", logAt);
+    if (logAt < 0 || outAt < 0) throw new Error(`Cannot read the log of ${taskId} on ${record.host}: the host's answer was cut short; try again`);
+    return { task_id: taskId, host: record.host, lines: taskLogLines(text.slice(outAt + 9), text.slice(logAt + 9, outAt), lines) };
   }
 
   /** Kills a task and returns its final row (`cancelled`), or its result if it had already ended. */
@@ -176,24 +191,27 @@ export class TaskService {
     this.journal.launch(taskId);
     const transport = this.fleet.transport(req.host);
     const cap = this.config.tasks.output_cap_bytes;
-    const message = Buffer.from(req.task, "utf8");
+    const message = Buffer.from(agentMessage(req.task, req.slashCommand), "utf8");
     const retentionS = this.config.tasks.retention_s;
+    const session = sessionFor(taskId, req.session);
     const launch = (): Promise<ExecResult> => {
       // Once the whole result is here, the runner removes the task directory on the same channel.
       const ack = frameAck(retentionS === 0);
       return transport.exec(
-        runCommand({ taskId, timeoutS: req.timeoutS, capBytes: cap, session: req.session, model: req.model, meta: { task_id: taskId, host: req.host, timeout_s: req.timeoutS }, retentionS, maxOutputBytes: this.config.tasks.max_output_bytes, messageBytes: message.length }),
+        runCommand({ taskId, timeoutS: req.timeoutS, capBytes: cap, session: session.key, sessionFileToRemove: session.oneShotFile, model: req.model, meta: { task_id: taskId, host: req.host, timeout_s: req.timeoutS }, retentionS, maxOutputBytes: this.config.tasks.max_output_bytes, messageBytes: message.length }),
         // The host's watchdog enforces the timeout; this bound only guards against a host that hangs.
-        { stdin: message, stdinEnd: ack.stdinEnd, onStdout: ack.onStdout, ...this.execOptions(req.timeoutS + 15), maxOutputBytes: cap * 3 + 65_536 },
+        { stdin: message, stdinEnd: ack.stdinEnd, onStdout: ack.onStdout, ...this.execOptions(req.timeoutS + 15), maxOutputBytes: this.frameBytes() },
       );
     };
-    let res = await launch();
+    // A named session is one conversation: its tasks on one host take turns.
+    const launchInTurn = session.oneShotFile ? launch : () => this.sessions.run(`${req.host}\n${session.key}`, launch);
+    let res = await launchInTurn();
     let frame = res.failure ? null : parseFrame(res.stdout);
     if (frame?.state === "missing") {
       if (!req.deploy) return errorResult(req.host, taskId, "failed", `PicoClaw is not installed on ${req.host}: run deploy_host first, or dispatch with deploy: true`, Date.now() - started);
       await req.deploy(cancelled);
       if (cancelled.aborted) return errorResult(req.host, taskId, "cancelled", "cancelled while deploying", Date.now() - started);
-      res = await launch();
+      res = await launchInTurn();
       frame = res.failure ? null : parseFrame(res.stdout);
     }
     if (res.failure) return resultFromFailure(req.host, taskId, res.failure, Date.now() - started);
@@ -201,13 +219,15 @@ export class TaskService {
       return errorResult(req.host, taskId, "failed", `no result from ${req.host} (exit ${res.exitCode}): ${res.stderr.trim().split("\n").pop() ?? ""}`, Date.now() - started);
     }
     if (res.stdout.endsWith(CLEANED)) this.cleanedByRunner.add(taskId);
+    if (frame.log) this.logTails.set(taskId, frame.log);
     return frameToResult(req.host, taskId, frame, Date.now() - started);
   }
 
   /** Journal the final result, clean the host's task directory (unless its runner did), tear down if asked. */
   private async settle(record: TaskRecord, result: HostResult): Promise<HostResult> {
     if (result.status === "running") return result;
-    this.journal.finish(result);
+    this.journal.finish(result, this.logTails.get(record.task_id));
+    this.logTails.delete(record.task_id);
     const host = record.host;
     const cleaned = this.cleanedByRunner.delete(record.task_id);
     if (this.config.tasks.retention_s === 0 && result.status !== "unreachable" && !cleaned && record.launched !== false) {
@@ -220,6 +240,11 @@ export class TaskService {
   private async killOnHost(host: string, taskId: string): Promise<void> {
     const res = await this.fleet.transport(host).exec(killCommand(taskId), this.execOptions(30));
     if (res.failure) this.log.warn({ host, task: taskId, err: res.failure.message }, "could not kill task");
+  }
+
+  /** The frame carries up to `cap` bytes per stream and LOG_CAP of the log, as base64: the exec cap must hold it whole. */
+  private frameBytes(): number {
+    return this.config.tasks.output_cap_bytes * 3 + LOG_CAP * 2 + 65_536;
   }
 
   private execOptions(timeoutS: number) {

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI_SERVE, mcpJsonServer, ROOT, type ServerCommand } from "../helpers/mcp-json.js";
+import { CLI_SERVE, mcpJsonServer, ROOT, SNAPSHOT_SERVE, type ServerCommand } from "../helpers/mcp-json.js";
 import { startLab, type Lab } from "../lab/sshd-lab.js";
 
-// The start-up snapshot mcp.json runs (dist/serve.blob) against `node dist/cli.js serve`: the same
+// The optional start-up snapshot (dist/serve.blob) against `node dist/cli.js serve`: the same
 // server, whichever way it starts, down to ssh2 and its native binding loaded on the first connection.
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -37,7 +37,7 @@ function stable(row: any) {
 
 /** Runs the snapshot with these arguments to its exit. */
 function runSnapshot(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { command, args: nodeArgs } = mcpJsonServer();
+  const { command, args: nodeArgs } = SNAPSHOT_SERVE;
   const child = spawn(command, [...nodeArgs.slice(0, nodeArgs.indexOf("serve")), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
@@ -47,12 +47,12 @@ function runSnapshot(args: string[]): Promise<{ code: number | null; stdout: str
 }
 
 describe("the start-up snapshot and node dist/cli.js serve", () => {
-  it("mcp.json starts the snapshot", () => {
-    expect(mcpJsonServer()).toEqual({ command: "node", args: ["--snapshot-blob", "dist/serve.blob", "serve"] });
+  it("mcp.json starts the plain server, not the snapshot that only one Node.js loads", () => {
+    expect(mcpJsonServer()).toEqual(CLI_SERVE);
   });
 
   it("report the same version, list the same tools and answer fleet_status on a lab host the same way, over ssh2's native binding", async () => {
-    const servers = [await start(mcpJsonServer()), await start(CLI_SERVE)];
+    const servers = [await start(SNAPSHOT_SERVE), await start(CLI_SERVE)];
     try {
       const [snap, cli] = servers.map((s) => s.client);
       expect(snap!.getServerVersion()).toEqual({ name: "picoclaw-fleet", version: VERSION });

@@ -68,6 +68,7 @@ describe("fault: a host with 300 ms latency and 1 % loss", () => {
       ],
       timeout_s: timeoutS,
       wait_s: 50,
+      output: "full",
     });
     await fresh.close();
     const elapsed = Date.now() - started;

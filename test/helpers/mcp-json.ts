@@ -10,11 +10,14 @@ export interface ServerCommand {
   args: string[];
 }
 
-/** The server as mcp.json starts it (the start-up snapshot). */
+/** The server as mcp.json starts it (`node dist/cli.js serve`: any Node.js from 20 on runs it). */
 export function mcpJsonServer(): ServerCommand {
   const server = JSON.parse(readFileSync(join(ROOT, "mcp.json"), "utf8")).mcpServers["picoclaw-fleet"] as ServerCommand;
   return { command: server.command, args: server.args };
 }
 
-/** The same server without the snapshot, the fallback when the blob does not match the Node.js. */
+/** The same server without the snapshot. */
 export const CLI_SERVE: ServerCommand = { command: "node", args: ["dist/cli.js", "serve"] };
+
+/** The same server from its optional start-up snapshot, which only the Node.js that built it loads. */
+export const SNAPSHOT_SERVE: ServerCommand = { command: "node", args: ["--snapshot-blob", "dist/serve.blob", "serve"] };

@@ -13,7 +13,8 @@ interface LeaseRecord {
   dir: string;
 }
 
-function processStart(pid: number): string | undefined {
+/** When process `pid` started (clock ticks since boot), to tell it from a later process that reuses its pid. */
+export function processStart(pid: number): string | undefined {
   try {
     // Field 22 of /proc/<pid>/stat, counted after the command name (which may hold spaces).
     return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[19];

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { ensureRealPicoclaw } from "./real-picoclaw.js";
 
 /** What the lab runs, and the Debian package that brings each. */
 const NEEDS: [path: string, pkg: string][] = [
@@ -13,8 +14,17 @@ const NEEDS: [path: string, pkg: string][] = [
 /**
  * vitest globalSetup: the suite runs real sshd hosts, so on a fresh Debian machine `npm test`
  * installs the lab's packages itself (as root, like CI), and elsewhere says exactly what is missing.
+ * It also makes sure the real PicoClaw builds are in the lab cache (instant once built; minutes cold).
  */
-export default function setup(): void {
+export default async function setup(): Promise<void> {
+  installPackages();
+  const started = Date.now();
+  const lines: string[] = [];
+  await ensureRealPicoclaw((line) => lines.push(line));
+  if (Date.now() - started > 1000) process.stderr.write(lines.map((line) => `test lab: ${line}\n`).join(""));
+}
+
+function installPackages(): void {
   const missing = [...new Set(NEEDS.filter(([path]) => !existsSync(path)).map(([, pkg]) => pkg))];
   if (missing.length === 0) return;
   const root = process.getuid?.() === 0;

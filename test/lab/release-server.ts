@@ -1,17 +1,10 @@
-import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { ARCHES, type Arch } from "../../src/config/schema.js";
-import { assetCandidates } from "../../src/picoclaw/assets.js";
-import { compareVersions } from "../../src/picoclaw/version.js";
-
-const run = promisify(execFile);
-const STANDIN_DIR = new URL("./picoclaw-standin/", import.meta.url);
+import { buildRelease, sha256Hex, type LabBinaries, type Release } from "./release-assets.js";
 
 /** What a test can ask of the lab's GitHub-shaped release server. */
 export interface ReleaseServerOptions {
@@ -19,8 +12,13 @@ export interface ReleaseServerOptions {
   repo?: string;
   /** Release tags, oldest first; the last is `latest`. Default `["v0.2.8", "v0.2.9"]`. */
   versions?: string[];
-  /** Architectures that get an asset. Default all five. */
+  /** Architectures that get an asset. Default the product's ARCHES. */
   arches?: readonly Arch[];
+  /**
+   * `real`: the x86_64 archive of each version in REAL_VERSIONS holds the real PicoClaw, built once per
+   * machine (minutes when cold); every other asset holds the stand-in. Default `stand-in`.
+   */
+  binaries?: LabBinaries;
 }
 
 /** A running release server on 127.0.0.1 and the handles tests inspect it with. */
@@ -37,35 +35,10 @@ export interface ReleaseServer {
   stop(): Promise<void>;
 }
 
-interface Release {
-  tag: string;
-  id: number;
-  digest: boolean;
-  assets: Map<string, Buffer>;
-}
-
-/**
- * The text of a stand-in script with the version (and architecture) baked in, as the release
- * server packages it: `PICOCLAW_VERSION=0.2.9` and friends are substituted, and check-key.awk
- * is put in.
- */
-export async function standinSource(name: "picoclaw" | "picoclaw-launcher", version: string, arch: Arch): Promise<string> {
-  const text = await readFile(new URL(name, STANDIN_DIR), "utf8");
-  // The key check's awk program lives in a file of its own, for reading; the archive holds one script.
-  const checkKey = name === "picoclaw" ? await readFile(new URL("check-key.awk", STANDIN_DIR), "utf8") : "";
-  if (checkKey.includes("'")) throw new Error("check-key.awk must hold no single quote: it is baked in between single quotes");
-  const bare = version.replace(/^v/, "");
-  const git = createHash("sha1").update(bare).digest("hex").slice(0, 7);
-  return text
-    .replace(/^PICOCLAW_VERSION=.*$/m, `PICOCLAW_VERSION=${bare}`)
-    .replace(/^PICOCLAW_GIT=.*$/m, `PICOCLAW_GIT=${git}`)
-    .replace(/^PICOCLAW_ARCH=.*$/m, `PICOCLAW_ARCH=${arch}`)
-    .replace("'@check-key.awk@'", () => `'\n${checkKey}'`);
-}
-
 /**
  * Starts a GitHub releases API stand-in on 127.0.0.1:0 serving real GoReleaser-layout archives
- * (v0.1.1 and older: raw binaries with `sha256sums.txt`) that hold the PicoClaw stand-in.
+ * (v0.1.1 and older: raw binaries with `sha256sums.txt`) that hold the PicoClaw stand-in, or with
+ * `binaries: "real"` the real PicoClaw for x86_64.
  * Releases alternate, from the latest back, between per-asset `digest`s and a GoReleaser
  * `picoclaw_<ver>_checksums.txt`, so both checksum paths are exercised. Unknown tags are 404.
  */
@@ -75,7 +48,7 @@ export async function startReleaseServer(opts: ReleaseServerOptions = {}): Promi
   const arches = opts.arches ?? ARCHES;
   const work = await mkdtemp(join(tmpdir(), "picoclaw-releases-"));
   const releases = await Promise.all(
-    versions.map((tag, i) => buildRelease(work, tag, i + 1, (versions.length - 1 - i) % 2 === 0, arches)),
+    versions.map((tag, i) => buildRelease(work, tag, i + 1, (versions.length - 1 - i) % 2 === 0, arches, opts.binaries ?? "stand-in")),
   );
   const downloads = new Map<string, number>();
   const corrupted = new Set<string>();
@@ -160,41 +133,7 @@ export async function startReleaseServer(opts: ReleaseServerOptions = {}): Promi
   };
 }
 
-async function buildRelease(work: string, tag: string, id: number, digest: boolean, arches: readonly Arch[]): Promise<Release> {
-  const version = tag.replace(/^v/, "");
-  const raw = compareVersions(version, "0.1.2") < 0; // v0.1.1 shipped bare binaries
-  const assets = new Map<string, Buffer>();
-  for (const arch of arches) {
-    const [archive, binary] = assetCandidates(arch) as [string, string];
-    if (raw) assets.set(binary, Buffer.from(await standinSource("picoclaw", version, arch)));
-    else assets.set(archive, await buildArchive(join(work, tag, arch), version, arch));
-  }
-  const sums = [...assets].map(([name, bytes]) => `${sha256Hex(bytes)}  ${name}\n`).join("");
-  if (raw) assets.set("sha256sums.txt", Buffer.from(sums));
-  else if (!digest) assets.set(`picoclaw_${version}_checksums.txt`, Buffer.from(sums));
-  return { tag, id, digest: digest && !raw, assets };
-}
-
-// GoReleaser's layout: the binaries at the archive root, with the README and LICENSE.
-async function buildArchive(dir: string, version: string, arch: Arch): Promise<Buffer> {
-  await mkdir(dir, { recursive: true });
-  for (const name of ["picoclaw", "picoclaw-launcher"] as const) {
-    await writeFile(join(dir, name), await standinSource(name, version, arch));
-    await chmod(join(dir, name), 0o755);
-  }
-  await writeFile(join(dir, "README.md"), `# PicoClaw ${version} (lab stand-in, linux/${arch})\n`);
-  await writeFile(join(dir, "LICENSE"), "MIT License\n\nCopyright (c) 2026 PicoClaw contributors\n");
-  const out = join(dir, "..", `${arch}.tar.gz`);
-  const files = ["picoclaw", "picoclaw-launcher", "README.md", "LICENSE"];
-  await run("tar", ["-czf", out, "--owner=0", "--group=0", "--numeric-owner", "-C", dir, ...files]);
-  return readFile(out);
-}
-
 function notFound(res: ServerResponse<IncomingMessage>): void {
   res.writeHead(404, { "Content-Type": "application/json; charset=utf-8" });
   res.end(JSON.stringify({ message: "Not Found", documentation_url: "https://docs.github.com/rest", status: "404" }));
-}
-
-function sha256Hex(bytes: Buffer): string {
-  return createHash("sha256").update(bytes).digest("hex");
 }

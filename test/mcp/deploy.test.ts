@@ -82,17 +82,18 @@ describe("deploy_host", () => {
         onboarded: true,
         action: "installed",
       });
-      expect(JSON.parse(text(res))).toEqual(res.structuredContent);
+      expect(text(res)).toMatch(new RegExp(`^${h.name}: picoclaw 0\\.2\\.9 installed at ${h.home}/\\.local/bin/picoclaw, amd64, ${ASSET} sha256 [0-9a-f]{12}…, onboarded, in \\d+\\.\\d s$`));
 
       expect(await sshOk(h, "~/.local/bin/picoclaw version")).toMatch(/🦞 picoclaw 0\.2\.9 \(git: [0-9a-f]{7}\)/);
-      const modes = await sshOk(h, "stat -c '%a %n' ~/.picoclaw/config.json ~/.picoclaw/.security.yml ~/.picoclaw/.env ~/.local/bin/picoclaw");
-      expect(modes.trim().split("\n").map((l) => l.split(" ")[0])).toEqual(["600", "600", "600", "755"]);
+      const modes = await sshOk(h, "stat -c '%a %n' ~/.picoclaw/config.json ~/.picoclaw/.security.yml ~/.local/bin/picoclaw");
+      expect(modes.trim().split("\n").map((l) => l.split(" ")[0])).toEqual(["600", "600", "755"]);
       expect(await sshOk(h, "cat ~/.picoclaw/.security.yml")).toContain(KEY);
       expect(await sshOk(h, "cat ~/.picoclaw/config.json")).not.toContain(KEY);
       // PicoClaw itself (the stand-in reads its config as 0.2.9 would) finds a key for its model.
       expect(await sshOk(h, "~/.local/bin/picoclaw agent -m 'hello fleet'")).toMatch(/\n🦞 hello fleet\n$/);
       expect(filesContaining(h.home, KEY, [PICOCLAW_DIR])).toEqual([]);
-      expect(filesContaining(join(h.home, PICOCLAW_DIR), KEY).sort()).toEqual([".env", ".security.yml"]);
+      // PicoClaw reads no .env: the key is in one file only (write_env_file is off).
+      expect(filesContaining(join(h.home, PICOCLAW_DIR), KEY).sort()).toEqual([".security.yml"]);
       expect(readdirSync(join(h.home, ".picoclaw-fleet/staging"))).toEqual([]);
     }
   });
@@ -273,7 +274,7 @@ describe("deploy_host cancellation", () => {
 });
 
 describe("deploy_host over a v0.2.2 config", () => {
-  it('answers nothing to onboard\'s "Overwrite? (y/n)": the deploy finishes and the existing config is kept', async () => {
+  it('onboards a fresh host only: a second deploy over an existing config never meets "Overwrite? (y/n)" and keeps the config', async () => {
     const old = await startReleaseServer({ versions: ["v0.2.2", "v0.2.9"] });
     try {
       const o = await open({ release: { api_url: old.apiUrl, cache_dir: mkdtempSync(join(lab.dir, "cache-")) } });
@@ -285,7 +286,7 @@ describe("deploy_host over a v0.2.2 config", () => {
       const started = Date.now();
       const again = await o.h.call("deploy_host", { host: h.name, version: "v0.2.2", force: true });
       const ms = Date.now() - started;
-      expect(again.structuredContent, text(again)).toMatchObject({ version: "0.2.2", action: "upgraded", onboarded: true });
+      expect(again.structuredContent, text(again)).toMatchObject({ version: "0.2.2", action: "upgraded", onboarded: false });
       expect(ms).toBeLessThan(15_000);
       const config = JSON.parse(await sshOk(h, "cat ~/.picoclaw/config.json"));
       expect(config.heartbeat.interval).toBe(77);
@@ -309,7 +310,7 @@ describe("teardown", () => {
     const res = await o.h.call("teardown", { hosts: [h.name] });
     expect(res.isError, text(res)).toBeFalsy();
     expect(res.structuredContent).toEqual({
-      results: [{ host: "h01", status: "succeeded", removed: ["~/.local/bin/picoclaw", "~/.local/bin/picoclaw-launcher", "~/.picoclaw/config.json", "~/.picoclaw/.security.yml", "~/.picoclaw/.env"] }],
+      results: [{ host: "h01", status: "succeeded", removed: ["~/.local/bin/picoclaw", "~/.local/bin/picoclaw-launcher", "~/.picoclaw/config.json", "~/.picoclaw/.security.yml"] }],
     });
     expect((await lab.ssh(h, "command -v picoclaw || ls ~/.local/bin/picoclaw")).code).not.toBe(0);
     expect(filesContaining(h.home, KEY)).toEqual([]);

@@ -43,9 +43,9 @@ describe("dispatch_task", () => {
 
   it("delivers a hostile task to PicoClaw's -m verbatim and returns it as the reply", async () => {
     const task = `it's a "test" $(id) \`uname\` $HOME \\n ; rm -rf ~ && echo pwned\nsecond line\ttab 🦞 ünï`;
-    const res = await h.call("dispatch_task", { host: "h01", task });
+    const res = await h.call("dispatch_task", { host: "h01", task, output: "full" });
     expect(res.structuredContent).toMatchObject({ host: "h01", status: "succeeded", exit_code: 0, reply: task, truncated: false });
-    expect(res.structuredContent.stdout).toContain("INF agent");
+    expect(res.structuredContent.stdout).toContain("██████╗"); // the banner: v0.2.9 logs nothing at its default level
     const received = await lab.exec(`cat ${lab.hosts[0]!.home}/.picoclaw/standin/last-message`);
     expect(received.stdout).toBe(task);
     expect((await lab.exec(`ls ${lab.hosts[0]!.home}`)).stdout).not.toContain("pwned");
@@ -63,15 +63,18 @@ describe("dispatch_task", () => {
     const elapsed = Date.now() - started;
     expect(res.structuredContent).toMatchObject({ status: "timed_out", reply: "" });
     expect(res.structuredContent.error).toMatch(/timed out on h02/);
-    expect(res.structuredContent.stdout).toContain("INF agent"); // what it printed comes back
+    expect(res.structuredContent.stdout).toContain("██████╗"); // what it printed (the banner; v0.2.9 logs nothing at its default level) comes back
     expect(elapsed).toBeLessThan(5000);
     expect(await standins(lab.hosts[1]!)).toEqual([]);
   });
 
-  it("returns a flood of 100 000 lines truncated, and the server stays healthy", async () => {
-    const res = await h.call("dispatch_task", { host: "h03", task: "lines 100000" });
-    expect(res.structuredContent).toMatchObject({ status: "succeeded", truncated: true, reply: "printed 100000 lines" });
-    expect(res.structuredContent.stdout.length).toBeLessThan(1.2 * 1024 * 1024);
+  it("keeps 100 000 log lines off the result (they go to PicoClaw's log file), and task_logs shows the last of them", async () => {
+    const res = await h.call("dispatch_task", { host: "h03", task: "lines 100000", output: "full" });
+    expect(res.structuredContent).toMatchObject({ status: "succeeded", truncated: false, reply: "printed 100000 lines" });
+    expect(res.structuredContent.stdout.length).toBeLessThan(4096);
+    const logs = await h.call("task_logs", { task_id: res.structuredContent.task_id, lines: 4 });
+    expect(logs.structuredContent.lines.join("\n")).toContain("log line 100000 of 100000");
+    expect(logs.structuredContent.lines.at(-1)).toBe("🦞 printed 100000 lines");
     const again = await h.call("dispatch_task", { host: "h03", task: "still alive?" });
     expect(again.structuredContent.reply).toBe("still alive?");
   });
@@ -172,7 +175,7 @@ describe("tasks after a restart", () => {
     const listed = await h.call("task_list", { host: "h20" });
     expect(listed.structuredContent.tasks.map((t: any) => t.task_id)).toContain(longTask!.id);
     const logs = await h.call("task_logs", { task_id: longTask!.id, lines: 5 });
-    expect(logs.structuredContent.lines.join("\n")).toContain("INF agent");
+    expect(logs.structuredContent.lines.join("\n")).toContain("██████╗"); // the banner: v0.2.9 logs nothing at its default level
     let status: any;
     while (Date.now() - longTask!.startedAt < 100_000) {
       status = (await h.call("task_status", { task_id: longTask!.id })).structuredContent;

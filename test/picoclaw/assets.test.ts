@@ -10,12 +10,15 @@ describe("archFromUname", () => {
     ["armv7l", "armv7"],
     ["armv6l", "armv6"],
     ["riscv64", "riscv64"],
+    ["loongarch64", "loong64"],
+    ["s390x", "s390x"],
+    ["mipsel", "mipsle"],
     ["aarch64\n", "arm64"],
   ])("maps uname -m %j to %s", (machine, arch) => {
     expect(archFromUname(machine)).toBe(arch);
   });
 
-  it.each(["i686", "mips", "", "s390x"])("returns undefined for %j", (machine) => {
+  it.each(["i686", "mips", "", "mips64", "ppc64le"])("returns undefined for %j", (machine) => {
     expect(archFromUname(machine)).toBeUndefined();
   });
 });
@@ -27,6 +30,9 @@ describe("assetCandidates", () => {
     ["riscv64", "picoclaw_Linux_riscv64.tar.gz", "picoclaw-linux-riscv64"],
     ["armv7", "picoclaw_Linux_armv7.tar.gz", "picoclaw-linux-armv7"],
     ["armv6", "picoclaw_Linux_armv6.tar.gz", "picoclaw-linux-armv6"],
+    ["loong64", "picoclaw_Linux_loong64.tar.gz", "picoclaw-linux-loong64"],
+    ["mipsle", "picoclaw_Linux_mipsle.tar.gz", "picoclaw-linux-mipsle"],
+    ["s390x", "picoclaw_Linux_s390x.tar.gz", "picoclaw-linux-s390x"],
   ])("names the GoReleaser archive first, then v0.1.1's raw binary, for %s", (arch, archive, binary) => {
     expect(assetCandidates(arch)).toEqual([archive, binary]);
   });

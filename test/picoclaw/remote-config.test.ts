@@ -18,24 +18,34 @@ const ONBOARD_029 = JSON.stringify({
 const SECURITY_029 = "channel_list: {}\nmodel_list:\n  gpt-5.4:0: {}\n  claude-sonnet-4.6:0: {}\nweb:\n  brave: {}\n";
 
 describe("buildRemoteConfig", () => {
-  it("v0.2.9: selects the onboard entry for the provider and puts the key in .security.yml only", () => {
+  it("v0.2.9 with no model set: a model id Anthropic accepts, not onboard's dotted one, and the key in .security.yml only", () => {
     const out = buildRemoteConfig({ version: "0.2.9", configJson: ONBOARD_029, securityYaml: SECURITY_029, provider: "anthropic", apiKey: KEY });
     const config = JSON.parse(out.configJson);
-    expect(out.modelName).toBe("claude-sonnet-4.6");
-    expect(config.agents.defaults).toMatchObject({ model_name: "claude-sonnet-4.6", max_tokens: 32768 });
-    expect(config.model_list[0]).toEqual({
-      model_name: "claude-sonnet-4.6",
-      provider: "anthropic",
-      model: "claude-sonnet-4.6",
-      api_base: "https://api.anthropic.com/v1",
-      enabled: true,
-    });
-    expect(config.model_list).toHaveLength(2);
+    expect(out.modelName).toBe("claude-sonnet-4-6");
+    expect(config.agents.defaults).toMatchObject({ model_name: "claude-sonnet-4-6", max_tokens: 32768 });
+    expect(config.model_list[0]).toEqual({ model_name: "claude-sonnet-4-6", model: "anthropic/claude-sonnet-4-6", enabled: true });
+    // Onboard's entries stay, unselected.
+    expect(config.model_list).toHaveLength(3);
     expect(config).toMatchObject({ version: 3, channel_list: { telegram: { enabled: false } }, gateway: { port: 18790 } });
     expect(out.configJson).not.toContain(KEY);
     expect(out.securityYaml).toBe(
-      `channel_list: {}\nmodel_list:\n  "claude-sonnet-4.6:0":\n    api_keys:\n      - "${KEY}"\n  gpt-5.4:0: {}\nweb:\n  brave: {}\n`,
+      `channel_list: {}\nmodel_list:\n  "claude-sonnet-4-6:0":\n    api_keys:\n      - "${KEY}"\n  gpt-5.4:0: {}\n  claude-sonnet-4.6:0: {}\nweb:\n  brave: {}\n`,
     );
+  });
+
+  it("repairs a dotted Claude id in the entry it selects (onboard's claude-sonnet-4.6)", () => {
+    const out = buildRemoteConfig({ version: "0.2.9", configJson: ONBOARD_029, provider: "anthropic", model: "claude-sonnet-4.6", apiKey: KEY });
+    const config = JSON.parse(out.configJson);
+    expect(config.model_list[0]).toMatchObject({ model_name: "claude-sonnet-4.6", provider: "anthropic", model: "claude-sonnet-4-6" });
+  });
+
+  it("a keyless endpoint gets no key anywhere and no .security.yml change", () => {
+    const out = buildRemoteConfig({ version: "0.2.9", configJson: ONBOARD_029, securityYaml: SECURITY_029, provider: "ollama", model: "qwen2.5:0.5b", apiBase: "http://crush:11434/v1", apiKey: "" });
+    const config = JSON.parse(out.configJson);
+    expect(config.model_list[0]).toEqual({ model_name: "qwen2.5:0.5b", model: "ollama/qwen2.5:0.5b", api_base: "http://crush:11434/v1", enabled: true });
+    expect(out.securityYaml).toBeNull();
+    const old = JSON.parse(buildRemoteConfig({ version: "0.2.2", configJson: "{}", provider: "vllm", model: "m", apiKey: "" }).configJson);
+    expect(old.model_list[0]).toEqual({ model_name: "m", model: "vllm/m" });
   });
 
   it("v0.2.9: a named model replaces every entry of that name and drops fields v0.2.8+ refuses", () => {
@@ -72,13 +82,13 @@ describe("buildRemoteConfig", () => {
       agents: { defaults: { model: "", model_name: "" } },
       model_list: [{ model_name: "claude-sonnet-4.6", model: "anthropic/claude-sonnet-4.6", api_base: "https://api.anthropic.com/v1", api_key: "" }],
     });
-    const out = buildRemoteConfig({ version: "0.2.2", configJson, provider: "anthropic", apiKey: KEY });
+    const out = buildRemoteConfig({ version: "0.2.2", configJson, provider: "anthropic", model: "claude-sonnet-4.6", apiKey: KEY });
     const config = JSON.parse(out.configJson);
     expect(out.securityYaml).toBeNull();
     expect(config.agents.defaults.model_name).toBe("claude-sonnet-4.6");
     expect(config.model_list[0]).toEqual({
       model_name: "claude-sonnet-4.6",
-      model: "anthropic/claude-sonnet-4.6",
+      model: "anthropic/claude-sonnet-4-6",
       api_base: "https://api.anthropic.com/v1",
       api_key: KEY,
     });
@@ -96,8 +106,8 @@ describe("buildRemoteConfig", () => {
   });
 
   it("says what to do when no model can be chosen or the config is unreadable", () => {
-    expect(() => buildRemoteConfig({ version: "0.2.9", configJson: "{}", provider: "anthropic", apiKey: KEY })).toThrow(
-      "No model for provider anthropic in the host's PicoClaw config: set defaults.model in the fleet config",
+    expect(() => buildRemoteConfig({ version: "0.2.9", configJson: "{}", provider: "zhipu", apiKey: KEY })).toThrow(
+      "No model for provider zhipu in the host's PicoClaw config: set defaults.model in the fleet config",
     );
     expect(() => buildRemoteConfig({ version: "0.2.9", configJson: "{oops", provider: "anthropic", model: "m", apiKey: KEY })).toThrow(
       /^Cannot update the host's PicoClaw config\.json: it is not valid JSON .*; remove it and deploy again$/,

@@ -7,7 +7,7 @@ import { buildRemoteConfig } from "../../src/picoclaw/remote-config.js";
 import { compareVersions } from "../../src/picoclaw/version.js";
 import { extractReply } from "../../src/picoclaw/reply.js";
 import { parseVersionOutput } from "../../src/picoclaw/version.js";
-import { standinSource } from "../lab/release-server.js";
+import { standinSource } from "../lab/release-assets.js";
 
 interface Run {
   code: number | null;

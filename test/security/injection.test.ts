@@ -75,9 +75,10 @@ describe("an injection corpus dispatched to a lab host", () => {
   }
 
   it("hostile session and model values stay single arguments", async () => {
-    const res = await h.call("dispatch_task", { host: host.name, task: "plain", session: "$(touch ~/pwned-session); `touch ~/pwned-s2`" });
+    const res = await h.call("dispatch_task", { host: host.name, task: "plain", session: "$(touch ~/pwned-session); `touch ~/pwned-s2`", output: "full" });
     expect(res.structuredContent).toMatchObject({ status: "succeeded", reply: "plain" });
-    expect(res.structuredContent.stdout).toContain("session_key=$(touch ~/pwned-session); `touch ~/pwned-s2`\n");
+    // Real v0.2.9 logs no session key at its default level (warn): the stand-in records the argument.
+    expect(await readFile(join(host.home, ".picoclaw", "standin", "last-session"), "utf8")).toBe("$(touch ~/pwned-session); `touch ~/pwned-s2`");
     const model = await h.call("dispatch_task", { host: host.name, task: "plain", model: "x'; touch ~/pwned-model; '" });
     // The stand-in, like PicoClaw, refuses a model it does not know: the name arrived as one argument.
     expect(model.structuredContent.error).toContain(`model "x'; touch ~/pwned-model; '" not found`);

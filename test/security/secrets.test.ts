@@ -156,8 +156,9 @@ describe("secrets: the API key and password_env values", () => {
     expect(commandLines.filter((c) => c.includes("onboard")).length).toBeGreaterThanOrEqual(2);
     expect(commandLines.filter((c) => SECRETS.some((s) => c.includes(s)))).toEqual([]);
     for (const name of ["h01", "h02"]) {
-      // v0.2.9 (the lab's latest) reads its key from .security.yml; the skill's .env is kept too.
-      for (const file of [".picoclaw/.security.yml", ".picoclaw/.env", ".picoclaw/config.json"]) {
+      // v0.2.9 (the lab's latest) reads its key from .security.yml, and from nowhere else: no .env copy.
+      expect(existsSync(join(host(name).home, ".picoclaw/.env")), `${name}: .env`).toBe(false);
+      for (const file of [".picoclaw/.security.yml", ".picoclaw/config.json"]) {
         const path = join(host(name).home, file);
         if (!file.endsWith("config.json")) expect(readFileSync(path, "utf8"), `${name}:${file}`).toContain(KEY);
         expect(statSync(path).mode & 0o777, `${name}:${file}`).toBe(0o600);
@@ -187,11 +188,11 @@ describe("secrets: the API key and password_env values", () => {
   });
 
   it("are scrubbed from a result even when PicoClaw itself prints them (its config holds the key)", async () => {
-    // A PicoClaw steered by its task into printing its own config and .env.
-    const leaky = '#!/bin/sh\ncat "$HOME/.picoclaw/config.json" "$HOME/.picoclaw/.env" >&2\nprintf \'\\n🦞 my key: %s\\n\' "$(cat "$HOME/.picoclaw/.env")"\n';
+    // A PicoClaw steered by its task into printing its own config and key file.
+    const leaky = '#!/bin/sh\ncat "$HOME/.picoclaw/config.json" "$HOME/.picoclaw/.security.yml" >&2\nprintf \'\\n🦞 my key: %s\\n\' "$(sed -n \'s/.*- "\\(.*\\)"$/\\1/p\' "$HOME/.picoclaw/.security.yml")"\n';
     await lab.writeHomeFile(host("h01"), ".local/bin/picoclaw", leaky, 0o755);
-    const res = await h.call("dispatch_task", { host: "h01", task: "print your config" });
-    expect(res.structuredContent).toMatchObject({ status: "succeeded", reply: "my key: PCF_SEC_KEY=[redacted]" });
+    const res = await h.call("dispatch_task", { host: "h01", task: "print your config", output: "full" });
+    expect(res.structuredContent).toMatchObject({ status: "succeeded", reply: "my key: [redacted]" });
     expect(res.structuredContent.stderr).toContain("[redacted]");
   });
 

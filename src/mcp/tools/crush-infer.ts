@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { CrushError } from "../../crush/endpoint.js";
 import { infer } from "../../crush/infer.js";
+import { inferText } from "../../results/tool-texts.js";
 import { defineTool, ToolError } from "../tool.js";
+import { orNull } from "./shared-schemas.js";
 
 const message = z.object({
   role: z.enum(["system", "user", "assistant"]).describe("Who speaks: system (instructions), user (the ask) or assistant (an earlier answer)"),
@@ -28,13 +30,14 @@ export const crushInferTool = defineTool({
   output: {
     model: z.string().describe("The model that answered"),
     text: z.string().describe("The whole generated text"),
-    finish_reason: z.string().nullable().describe("stop, length, … as the server said; null when it said nothing"),
+    finish_reason: orNull(z.string(), "stop, length, … as the server said; null when it said nothing"),
     usage: z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int() }),
     tokens_per_s: z.number().describe("Completion tokens per second, from the first token to the end"),
     time_to_first_token_ms: z.number().describe("From sending the request to the first token"),
     duration_ms: z.number().describe("The whole request"),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  text: inferText,
   async run(args, ctx) {
     try {
       return await infer(ctx.deps.config.crush, args, {

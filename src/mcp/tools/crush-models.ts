@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CrushError, endpointFromConfig } from "../../crush/endpoint.js";
 import { listModels } from "../../crush/models.js";
+import { crushModelsText } from "../../results/tool-texts.js";
 import { defineTool, ToolError } from "../tool.js";
 
 /** `crush_models`: which models ClusterCrush has, their sizes and which are loaded (CONTRACT.md). */
@@ -22,6 +23,7 @@ export const crushModelsTool = defineTool({
     source: z.enum(["ollama", "openai"]).describe("ollama: /api/tags and /api/ps; openai: /v1/models"),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  text: crushModelsText,
   async run(_args, ctx) {
     const crush = ctx.deps.config.crush;
     try {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { deployHost } from "../../operations/deploy.js";
+import { deployText } from "../../results/tool-texts.js";
 import { defineTool } from "../tool.js";
 import { hostName } from "./shared-schemas.js";
 
@@ -29,5 +30,6 @@ export const deployHostTool = defineTool({
     warning: z.string().optional(),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  text: deployText,
   run: (args, ctx) => deployHost(ctx.deps, args, ctx),
 });

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { dispatch } from "../../operations/dispatch.js";
+import { briefRow, hostResultText } from "../../results/host-text.js";
 import { defineTool } from "../tool.js";
-import { argText, hostResult, labelList, runOptions, taskText } from "./shared-schemas.js";
+import { argText, hostResult, labelList, outputMode, runOptions, taskText } from "./shared-schemas.js";
 
 /** `dispatch_task`: one PicoClaw task on one host, bounded by a timeout that kills. */
 export const dispatchTaskTool = defineTool({
@@ -15,10 +16,12 @@ export const dispatchTaskTool = defineTool({
     labels: labelList.optional().describe('With host "auto": only hosts carrying all these labels'),
     ...runOptions,
     deploy: z.boolean().optional().describe("Deploy PicoClaw first when it is missing (default true)"),
-    session: argText("session", 128).optional().describe("PicoClaw session key (--session), to continue a conversation"),
+    session: argText("session", 128).optional().describe("Name a conversation to continue it across tasks on this host (e.g. \"notes\"); default: each task has a session of its own, removed when it ends"),
     model: argText("model", 128).optional().describe("PicoClaw model name (--model) for this task"),
+    output: outputMode,
   },
   output: hostResult.shape,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-  run: (args, ctx) => dispatch(ctx.deps, args, ctx),
+  text: hostResultText,
+  run: async (args, ctx) => briefRow(await dispatch(ctx.deps, args, ctx), args.output === "full"),
 });

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { fleetStatus } from "../../operations/status.js";
 import { defineTool } from "../tool.js";
-import { hostNames, labelList } from "./shared-schemas.js";
+import { statusText } from "../../results/status-text.js";
+import { hostNames, labelList, orNull } from "./shared-schemas.js";
 
 const hostRow = z.object({
   name: z.string(),
@@ -9,16 +10,20 @@ const hostRow = z.object({
   transport: z.enum(["ssh", "local"]),
   labels: z.array(z.string()),
   reachable: z.boolean(),
-  latency_ms: z.number().nullable().describe("Round trip of the probe, connection included when it was opened by this call"),
-  arch: z.string().nullable(),
-  picoclaw: z.object({ installed: z.boolean(), version: z.string().nullable(), path: z.string().nullable() }),
+  latency_ms: orNull(z.number(), "Round trip of the probe, connection included when it was opened by this call; null when unreachable"),
+  arch: orNull(z.string(), "amd64, arm64, … from uname -m (else the config's); null when unknown"),
+  picoclaw: z.object({
+    installed: z.boolean(),
+    version: orNull(z.string(), "PicoClaw's version, e.g. 0.2.9; null when missing or unknown"),
+    path: orNull(z.string(), "Where the binary is; null when missing"),
+  }),
   load: z.object({
-    load1: z.number().nullable(),
-    cpus: z.number().nullable(),
-    mem_available_mb: z.number().nullable(),
-    disk_free_mb: z.number().nullable(),
-    temp_c: z.number().nullable(),
-    tasks_running: z.number().nullable().describe("PicoClaw tasks started by this server still running there"),
+    load1: orNull(z.number(), "1-minute load average"),
+    cpus: orNull(z.number(), "CPU count"),
+    mem_available_mb: orNull(z.number(), "Available memory, MB"),
+    disk_free_mb: orNull(z.number(), "Free disk in the home directory, MB"),
+    temp_c: orNull(z.number(), "CPU temperature, °C; null where the host has no sensor"),
+    tasks_running: orNull(z.number(), "PicoClaw tasks started by this server still running there"),
   }),
   error: z.string().optional().describe("Why the host could not be probed, kind first (refused, connect_timeout, auth, host_key, ...)"),
   warning: z.string().optional(),
@@ -39,6 +44,7 @@ export const fleetStatusTool = defineTool({
     summary: z.object({ total: z.number().int(), reachable: z.number().int(), installed: z.number().int(), duration_ms: z.number() }),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  text: statusText,
   async run(args, ctx) {
     const status = await fleetStatus(ctx.deps, { hosts: args.hosts, labels: args.labels }, {
       signal: ctx.signal,

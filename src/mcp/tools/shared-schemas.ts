@@ -20,8 +20,8 @@ export const hostResult = z.object({
   status: z.enum(["succeeded", "failed", "timed_out", "unreachable", "cancelled", "running"]),
   exit_code: z.number().int().nullable(),
   reply: z.string().describe("PicoClaw's answer alone: the text after its last 🦞 marker"),
-  stdout: z.string().describe("Everything PicoClaw printed (banner, log lines, reply), head and tail kept past the cap"),
-  stderr: z.string(),
+  stdout: z.string().optional().describe('Everything PicoClaw printed (banner, log lines, reply), head and tail kept past the cap; left out of a succeeded row unless output: "full" (task_status has it)'),
+  stderr: z.string().optional().describe('What PicoClaw wrote on stderr; left out of a succeeded row unless output: "full"'),
   truncated: z.boolean(),
   duration_ms: z.number(),
   error: z.string().optional().describe("Why the task did not succeed, and what to do next"),
@@ -54,6 +54,7 @@ export const runOptions = {
   timeout_s: z.number().int().min(1).max(86_400).optional().describe("Hard limit in seconds; PicoClaw and everything it started are killed then (default: config defaults.timeout_s, 120)"),
   wait_s: z.number().int().min(0).max(55).optional().describe("Return after at most this many seconds with `running` rows and task_ids for work still going (default 45; follow with task_status)"),
   teardown: z.boolean().optional().describe("Remove PicoClaw from the host once the result is collected"),
+  slash_command: z.boolean().optional().describe("Run the task as one of PicoClaw's own commands (`/help`, `/clear`). Default false: a task starting with / or ! is given to the model as text"),
 };
 
 /**
@@ -71,6 +72,19 @@ export function withinRequestBudget(args: Record<string, unknown>, ctx: z.core.$
     message: `Expected the arguments to be at most ${REQUEST_BUDGET_BYTES} bytes as JSON (1 MiB), got ${bytes}: split the work into several calls, or send one task to many hosts with task and hosts`,
   });
 }
+
+/** Whether succeeded rows carry their raw output (dispatch_task, fanout). */
+export const outputMode = z
+  .enum(["brief", "full"])
+  .optional()
+  .describe('brief (default): a succeeded row has its reply but not its raw stdout/stderr (banner, log lines); full: every row keeps them. task_status gives any one task\'s whole row either way.');
+
+/**
+ * A value or null, as an `anyOf` of single types: JSON-schema dialects that take one type per
+ * schema (Gemini's OpenAPI subset, the Inspector's --strict) refuse `"type": ["number", "null"]`,
+ * which zod writes for a bare `.nullable()`; a described inner schema keeps the two apart.
+ */
+export const orNull = <T extends z.ZodType>(inner: T, description: string) => inner.describe(description).nullable();
 
 /** A task id as task_* tools take it. */
 export const taskId = z.string().min(1).max(64).describe("A task_id from dispatch_task, fanout or task_list");

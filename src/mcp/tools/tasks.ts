@@ -1,5 +1,8 @@
 import { z } from "zod";
-import { defineTool } from "../tool.js";
+import { listTasks, TASK_PAGE } from "../../operations/task-list.js";
+import { hostResultText } from "../../results/host-text.js";
+import { logsText, taskListText } from "../../results/tool-texts.js";
+import { defineTool, ToolError } from "../tool.js";
 import { hostResult, taskId } from "./shared-schemas.js";
 
 const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true };
@@ -12,6 +15,8 @@ export const taskStatusTool = defineTool({
   input: { task_id: taskId },
   output: hostResult.shape,
   annotations: readOnly,
+  text: hostResultText,
+  wholeTask: true,
   run: (args, ctx) => ctx.deps.tasks.status(args.task_id),
 });
 
@@ -23,6 +28,8 @@ export const taskLogsTool = defineTool({
   input: { task_id: taskId, lines: z.number().int().min(1).max(10_000).optional().describe("How many lines from the end (default 50)") },
   output: { task_id: z.string(), host: z.string(), lines: z.array(z.string()) },
   annotations: readOnly,
+  text: logsText,
+  wholeTask: true,
   run: (args, ctx) => ctx.deps.tasks.logs(args.task_id, args.lines ?? 50),
 });
 
@@ -30,16 +37,26 @@ export const taskLogsTool = defineTool({
 export const taskListTool = defineTool({
   name: "task_list",
   title: "List tasks",
-  description: "Tasks this server has started (kept across restarts), newest first, optionally filtered by status or host.",
+  description: `Tasks this server has started (kept across restarts), newest first, optionally filtered by status or host; ${TASK_PAGE.default} at a time (limit), older ones with before: the next_before of the page.`,
   input: {
-    status: z.enum(["succeeded", "failed", "timed_out", "unreachable", "cancelled", "running"]).optional(),
-    host: z.string().min(1).max(255).optional(),
+    status: z.enum(["succeeded", "failed", "timed_out", "unreachable", "cancelled", "running"]).optional().describe("Only tasks in this state"),
+    host: z.string().min(1).max(255).optional().describe("Only tasks on this host"),
+    limit: z.number().int().min(1).max(TASK_PAGE.max).optional().describe(`Most tasks to return (default ${TASK_PAGE.default})`),
+    before: taskId.optional().describe("Start after this task: the next_before of the previous page"),
   },
-  output: { tasks: z.array(z.object({ task_id: z.string(), host: z.string(), status: z.string(), started_at: z.string(), task: z.string() })) },
+  output: {
+    tasks: z.array(z.object({ task_id: z.string(), host: z.string(), status: z.string(), started_at: z.string(), task: z.string().describe("The task text, cut at 500 characters") })),
+    next_before: z.string().optional().describe("Set when older tasks remain: pass it as before for the next page"),
+  },
   annotations: { ...readOnly, openWorldHint: false },
-  run: async (args, ctx) => ({
-    tasks: ctx.deps.tasks.list(args).map((r) => ({ task_id: r.task_id, host: r.host, status: r.status, started_at: r.started_at, task: r.task.length > 500 ? `${r.task.slice(0, 497)}...` : r.task })),
-  }),
+  text: taskListText,
+  run: async (args, ctx) => {
+    try {
+      return listTasks(ctx.deps, args);
+    } catch (err) {
+      throw new ToolError((err as Error).message);
+    }
+  },
 });
 
 /** `task_kill`: a running task killed with everything it started. */
@@ -50,5 +67,7 @@ export const taskKillTool = defineTool({
   input: { task_id: taskId },
   output: hostResult.shape,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  text: hostResultText,
+  wholeTask: true,
   run: (args, ctx) => ctx.deps.tasks.kill(args.task_id),
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { teardown } from "../../operations/teardown.js";
+import { teardownText } from "../../results/tool-texts.js";
 import { defineTool } from "../tool.js";
 import { hostNames } from "./shared-schemas.js";
 
@@ -17,5 +18,6 @@ export const teardownTool = defineTool({
     results: z.array(z.object({ host: z.string(), status: z.enum(["succeeded", "failed", "unreachable"]), removed: z.array(z.string()), error: z.string().optional() })),
   },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  text: teardownText,
   run: (args, ctx) => teardown(ctx.deps, args.hosts, Boolean(args.purge), ctx.signal, (_row, done) => ctx.progress(done, args.hosts.length)),
 });

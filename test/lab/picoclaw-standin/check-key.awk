@@ -2,8 +2,9 @@
 # as `LC_ALL=C awk "$CHECK_KEY_AWK" VERSION_NUM CONFIG MODEL SECURITY_YML STATE`, with no single
 # quote anywhere in it, because the release server bakes it into the script between single quotes.
 # Arguments: version number (ver_num), config.json, --model, .security.yml, "bad" if that cannot
-# be read. Nodes of the parsed JSON: T[id] type (o a s n t f z), V[id] string or number text,
-# NK[id] members, M[id, key] / KEY[id, i] object members, EL[id, i] array elements.
+# be read. From v0.2.9 a parsed config also prints "log_level=<level>" first. Nodes of the parsed
+# JSON: T[id] type (o a s n t f z), V[id] string or number text, NK[id] members, M[id, key] /
+# KEY[id, i] object members, EL[id, i] array elements.
 BEGIN {
   VER = ARGV[1] + 0; CFG = ARGV[2]; SEC = ARGV[4]
   WS = "([ \t\037]|\302\240|\341\232\200|\342\200[\200-\212\257]|\342\201\237|\343\200\200)"
@@ -21,6 +22,13 @@ BEGIN {
     }
   }
   if (T[cfg] != "o") crash("config.json does not hold a JSON object")
+  # From 0.2.9 the log level, first: $PICOCLAW_LOG_LEVEL, else gateway.log_level, else warn
+  if (VER >= 2009) {
+    lvl = ENVIRON["PICOCLAW_LOG_LEVEL"]
+    if (lvl == "" && T[x = get(get(cfg, "gateway"), "log_level")] == "s") lvl = V[x]
+    lvl = tolower(lvl)
+    print "log_level=" (lvl ~ /^(debug|info|warn|error|fatal)$/ ? lvl : "warn")
+  }
   d = get(get(cfg, "agents"), "defaults", "agents")
   # Before 0.2.0: providers[agents.defaults.provider].api_key
   if (VER < 2000) {
