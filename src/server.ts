@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { pathToFileURL } from "node:url";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { ConfigError } from "./config/load.js";
 import { createServer } from "./mcp/create-server.js";
 import { openRuntime } from "./runtime.js";
+import { SerialStdioTransport } from "./stdio-transport.js";
 
 /** Longest a shutdown may take before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 1500;
@@ -11,7 +11,7 @@ const SHUTDOWN_GRACE_MS = 1500;
 /**
  * The stdio MCP server: config -> createServer(deps) -> StdioServerTransport. stdout carries only
  * JSON-RPC; logs go to stderr. Ends cleanly (every SSH connection closed, within 2 s) when stdin
- * ends or closes, or on SIGTERM / SIGINT.
+ * ends or closes, when the transport closes for any other reason, or on SIGTERM / SIGINT.
  */
 export async function serve(options: { config?: string } = {}): Promise<void> {
   let runtime;
@@ -28,7 +28,7 @@ export async function serve(options: { config?: string } = {}): Promise<void> {
   const shutdown = new AbortController();
   const inflight = new Set<Promise<unknown>>();
   const server = createServer(runtime, shutdown.signal, inflight);
-  const transport = new StdioServerTransport();
+  const transport = new SerialStdioTransport();
   let stopping = false;
   const stop = async (why: string) => {
     if (stopping) return;
@@ -45,6 +45,8 @@ export async function serve(options: { config?: string } = {}): Promise<void> {
     await server.close().catch(() => undefined);
     process.exit(0);
   };
+  // The transport closes itself on a message past its 10 MiB buffer: nobody could reach us after that.
+  transport.onclose = () => void stop("transport closed");
   process.stdin.on("end", () => void stop("stdin ended"));
   process.stdin.on("close", () => void stop("stdin closed"));
   process.on("SIGTERM", () => void stop("SIGTERM"));

@@ -1,6 +1,7 @@
 import PQueue from "p-queue";
 import { createActivity } from "../claw/activity.js";
 import type { Deps } from "../deps.js";
+import { ownSignal } from "../fleet/exec-session.js";
 import { apiKeyFor, deployHost, type DeployResult } from "../operations/deploy.js";
 import { interruptible } from "./args.js";
 import { ProgressBar } from "./progress.js";
@@ -38,7 +39,8 @@ export async function deployCommand(deps: Deps, p: Parsed): Promise<number> {
   let done = 0;
   const deployOne = async (host: string): Promise<DeployRow> => {
     try {
-      const result = await deployHost(deps, { host, version, force: Boolean(p.force), activity: false }, { signal: ac.signal, progress: (_n, _t, note) => bar.tick(done, false, note ?? "") });
+      // Each host its own signal: every deploy listens on it in several places, 20 hosts on one would pass Node's 10.
+      const result = await deployHost(deps, { host, version, force: Boolean(p.force), activity: false }, { signal: ownSignal(ac.signal), progress: (_n, _t, note) => bar.tick(done, false, note ?? "") });
       return { ...result, status: "succeeded" };
     } catch (err) {
       return { host, status: ac.signal.aborted ? "cancelled" : "failed", error: err instanceof Error ? err.message : String(err) };

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import type { z } from "zod";
 import { expandHome, SKILL_CONFIG_PATH } from "./paths.js";
 import { configSchema, type FleetConfig } from "./schema.js";
+import { knownKeysAt, unknownKeyHint } from "./unknown-keys.js";
 
 /** The config a new user starts from: this machine as the one host, so the first calls work. */
 export const TEMPLATE = {
@@ -43,12 +44,19 @@ function jsonPath(path: readonly PropertyKey[]): string {
   return out || "(root)";
 }
 
-/** One line per zod issue, e.g. `hosts[2].port: expected integer, got "22"`. */
+/**
+ * One line per zod issue, e.g. `hosts[2].port: expected integer, got "22"`; one line per unknown
+ * key, with the nearest known one (`polcy: unknown key; did you mean policy?`).
+ */
 function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
-  return issues.map((issue) => {
+  return issues.flatMap((issue) => {
+    if (issue.code === "unrecognized_keys") {
+      const known = knownKeysAt(configSchema, issue.path);
+      return issue.keys.map((key) => `${jsonPath([...issue.path, key])}: ${unknownKeyHint(key, known)}`);
+    }
     const got = valueAt(input, issue.path);
     const shown = got === undefined ? "" : `, got ${JSON.stringify(got)?.slice(0, 60)}`;
-    return `${jsonPath(issue.path)}: ${issue.message.replace(/^Invalid input: /, "")}${issue.code === "invalid_type" ? shown : ""}`;
+    return [`${jsonPath(issue.path)}: ${issue.message.replace(/^Invalid input: /, "")}${issue.code === "invalid_type" ? shown : ""}`];
   });
 }
 

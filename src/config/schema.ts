@@ -22,7 +22,7 @@ const hostName = z
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected the name of an environment variable");
 
 /** One worker host. Only `name` is required; everything else has a default or comes from ~/.ssh/config. */
-export const hostSchema = z.object({
+export const hostSchema = z.strictObject({
   name: hostName,
   transport: z.enum(["ssh", "local"]).default("ssh"),
   host: z.string().min(1).optional(),
@@ -36,7 +36,7 @@ export const hostSchema = z.object({
 });
 export type HostConfig = z.infer<typeof hostSchema>;
 
-const ledSchema = z.object({
+const ledSchema = z.strictObject({
   backend: z.enum(["http", "ssh", "sim"]).default("sim"),
   url: z.string().url().default("http://clusterclaw:7777"),
   state_file: z.string().optional(),
@@ -46,10 +46,10 @@ const ledSchema = z.object({
   activity: z.boolean().default(false),
 });
 
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   hosts: z.array(hostSchema).default([]),
   defaults: z
-    .object({
+    .strictObject({
       provider: z.string().min(1).default("anthropic"),
       api_key_env: envName.optional(),
       model: z.string().min(1).optional(),
@@ -62,7 +62,7 @@ export const configSchema = z.object({
     })
     .prefault({}),
   release: z
-    .object({
+    .strictObject({
       repo: z.string().regex(/^[^/\s]+\/[^/\s]+$/, "expected owner/name").default("sipeed/picoclaw"),
       version: z.string().min(1).default("latest"),
       api_url: z.string().url().default("https://api.github.com"),
@@ -70,7 +70,7 @@ export const configSchema = z.object({
     })
     .prefault({}),
   ssh: z
-    .object({
+    .strictObject({
       known_hosts: z.string().default("~/.ssh/known_hosts"),
       host_key_policy: z.enum(["strict", "accept-new", "off"]).default("strict"),
       connect_timeout_s: z.number().min(0.1).max(300).default(10),
@@ -81,7 +81,7 @@ export const configSchema = z.object({
     })
     .prefault({}),
   tasks: z
-    .object({
+    .strictObject({
       journal: z.string().default("~/.local/state/picoclaw-fleet/tasks.jsonl"),
       /** Past this size the journal starts a new file; the one before is kept, older ones go (unfinished tasks carried over). */
       journal_max_bytes: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
@@ -92,13 +92,13 @@ export const configSchema = z.object({
     })
     .prefault({}),
   claw: z
-    .object({
+    .strictObject({
       host: z.string().optional(),
       led: ledSchema.prefault({}),
     })
     .prefault({}),
   crush: z
-    .object({
+    .strictObject({
       base_url: z.string().url().default("http://clustercrush:11434/v1"),
       model: z.string().optional(),
       api_key_env: envName.optional(),
@@ -106,7 +106,7 @@ export const configSchema = z.object({
     })
     .prefault({}),
   policy: z
-    .object({
+    .strictObject({
       // Security: an enum, so a misspelt tool name is a config error rather than a rule that never applies.
       disabled_tools: z.array(z.enum(TOOL_NAMES)).default([]),
       allowed_labels: z

@@ -20,6 +20,15 @@ export interface ExecHandle {
 const DEFAULT_OUTPUT_CAP = 1024 * 1024;
 
 /**
+ * A signal of one operation's own that follows the caller's: its listeners go on this one, not on
+ * the caller's, which a fan-out shares among many hosts at once (Node warns, on the person's
+ * terminal, past 10 listeners on one signal). It holds no listener on the caller's signal.
+ */
+export function ownSignal(signal: AbortSignal | undefined): AbortSignal | undefined {
+  return signal && AbortSignal.any([signal]);
+}
+
+/**
  * The one exec loop shared by the SSH and local transports: output caps, timeout, abort and the
  * result shape live here once, so both transports fail and succeed alike.
  */
@@ -30,6 +39,7 @@ export function runExec(
   start: (sink: ExecSink) => Promise<ExecHandle>,
 ): Promise<ExecResult> {
   const started = Date.now();
+  const aborter = ownSignal(options.signal);
   const cap = options.maxOutputBytes ?? DEFAULT_OUTPUT_CAP;
   const out = new OutputCapture(cap);
   const err = new OutputCapture(cap);
@@ -41,7 +51,7 @@ export function runExec(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
+      aborter?.removeEventListener("abort", onAbort);
       const result: ExecResult = {
         host,
         exitCode,
@@ -70,11 +80,11 @@ export function runExec(
         )
       : undefined;
     timer?.unref?.();
-    if (options.signal?.aborted) {
+    if (aborter?.aborted) {
       stopReason = new FleetError("aborted", `Cancelled on ${host} before it started: ${label}`, host);
       return finish(null, null);
     }
-    options.signal?.addEventListener("abort", onAbort, { once: true });
+    aborter?.addEventListener("abort", onAbort, { once: true });
     const sink: ExecSink = {
       stdout: (chunk) => {
         out.push(chunk);

@@ -2,7 +2,7 @@ import type { Client, ClientChannel, SFTPWrapper } from "ssh2";
 import PQueue from "p-queue";
 import type { Logger } from "../log.js";
 import { ChannelGate } from "./channel-gate.js";
-import { asFleetError, runExec, type ExecHandle, type ExecSink } from "./exec-session.js";
+import { asFleetError, ownSignal, runExec, type ExecHandle, type ExecSink } from "./exec-session.js";
 import type { SshTarget } from "./resolve-host.js";
 import { connectSsh, type SshSettings } from "./ssh-connect.js";
 import { sftpUpload, sftpWrite } from "./sftp.js";
@@ -121,11 +121,12 @@ export class SshTransport implements HostTransport {
   }
 
   writeFile(path: string, data: string | Buffer, mode: number, signal?: AbortSignal): Promise<void> {
-    return this.withChannel(signal, () => this.withSftp((sftp) => sftpWrite(sftp, path, data, mode)));
+    return this.withChannel(ownSignal(signal), () => this.withSftp((sftp) => sftpWrite(sftp, path, data, mode)));
   }
 
   uploadFile(localPath: string, remotePath: string, mode: number, signal?: AbortSignal): Promise<void> {
-    return this.withChannel(signal, () => this.withSftp((sftp) => sftpUpload(sftp, localPath, remotePath, mode, signal)));
+    const own = ownSignal(signal);
+    return this.withChannel(own, () => this.withSftp((sftp) => sftpUpload(sftp, localPath, remotePath, mode, own)));
   }
 
   /** Ends the connection (and refuses new work when `final`). */

@@ -5,6 +5,7 @@ import type { Deps } from "../deps.js";
 import { scrubSecrets } from "../log.js";
 import { fitBudget, RESULT_BUDGET_BYTES, wholeTaskBudget } from "../results/budget.js";
 import { secretValues } from "../runtime.js";
+import { withinRequestBudget } from "./tools/shared-schemas.js";
 
 /** All four MCP annotations, always set explicitly (CONTRACT.md). */
 export interface Annotations {
@@ -90,7 +91,7 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
       title: def.title,
       description: def.description,
       // Strict: a misspelt field (timeout for timeout_s) is an error naming it, not a silent default.
-      inputSchema: z.object(def.input).strict(),
+      inputSchema: z.object(def.input).strict().superRefine(withinRequestBudget),
       outputSchema: def.output,
       annotations: { title: def.title, ...def.annotations },
     },

@@ -1,4 +1,3 @@
-import { setMaxListeners } from "node:events";
 import PQueue from "p-queue";
 import type { HostConfig } from "../config/schema.js";
 import type { Deps } from "../deps.js";
@@ -100,9 +99,6 @@ export async function fleetStatus(
   const hosts = deps.fleet.select(selection);
   const concurrency = deps.config.defaults.concurrency;
   const queue = new PQueue({ concurrency });
-  // Each probe in flight listens on the caller's signal: up to `concurrency` at once is by design,
-  // not the leak Node warns about past 10 (the warning went to stderr on every 200-host status).
-  if (options.signal) setMaxListeners(concurrency + 10, options.signal);
   let done = 0;
   const rows = await Promise.all(
     hosts.map((host) =>

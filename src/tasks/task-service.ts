@@ -87,11 +87,15 @@ export class TaskService {
     this.journal.start(record);
     const cancelled = new AbortController();
     const schedule = req.schedule ?? ((launch) => launch());
-    const execute = () =>
-      cancelled.signal.aborted
-        ? Promise.resolve(errorResult(req.host, taskId, "cancelled", "cancelled before it was launched"))
-        : this.execute(taskId, req, cancelled.signal);
-    const result = schedule(execute).then(
+    const execute = () => {
+      if (cancelled.signal.aborted) return Promise.resolve(errorResult(req.host, taskId, "cancelled", "cancelled before it was launched"));
+      record.launched = true;
+      return this.execute(taskId, req, cancelled.signal);
+    };
+    // A kill of a task still queued ends it where it stands: no slot to wait for, nothing on the host.
+    let dropQueued: (r: HostResult) => void = () => undefined;
+    const dropped = new Promise<HostResult>((resolve) => (dropQueued = resolve));
+    const result = Promise.race([schedule(execute), dropped]).then(
       (r) => this.settle(record, r),
       (err: unknown) => this.settle(record, errorResult(req.host, taskId, "failed", err instanceof Error ? err.message : String(err))),
     );
@@ -100,6 +104,7 @@ export class TaskService {
       result,
       cancel: async () => {
         cancelled.abort();
+        if (!record.launched) return dropQueued(errorResult(req.host, taskId, "cancelled", "killed while queued: it was never launched"));
         await this.killOnHost(req.host, taskId);
       },
     };
@@ -116,6 +121,7 @@ export class TaskService {
     if (record.launched === false && this.live.has(taskId)) {
       return { ...errorResult(record.host, taskId, "running", "queued: waiting for a free slot in its fan-out, not launched yet"), duration_ms: Date.now() - started };
     }
+    this.inConfig(record);
     const cap = this.config.tasks.output_cap_bytes;
     const res = await this.fleet.transport(record.host).exec(collectCommand(taskId, cap), { ...this.execOptions(30), maxOutputBytes: this.frameBytes() });
     if (res.failure) return { ...errorResult(record.host, taskId, "running", `${res.failure.message}; the task may still be running there: ask again later`), duration_ms: Date.now() - started };
@@ -137,10 +143,11 @@ export class TaskService {
   /** The last `lines` lines of the task's stdout. */
   async logs(taskId: string, lines: number): Promise<{ task_id: string; host: string; lines: string[] }> {
     const record = this.record(taskId);
-    const res = await this.fleet.transport(record.host).exec(logsCommand(taskId, lines), this.execOptions(30));
-    if (res.failure) throw new Error(`Cannot read the log of ${taskId} on ${record.host}: ${res.failure.message}`);
-    const text = res.stdout;
-    if (text.includes("\u001epcf gone\n")) {
+    // A host gone from the config is not asked (with allow_adhoc_hosts its name would be dialled as an address).
+    const res = this.inConfig(record) ? await this.fleet.transport(record.host).exec(logsCommand(taskId, lines), this.execOptions(30)) : undefined;
+    if (res?.failure) throw new Error(`Cannot read the log of ${taskId} on ${record.host}: ${res.failure.message}`);
+    const text = res?.stdout ?? "";
+    if (!res || text.includes("\u001epcf gone\n")) {
       return { task_id: taskId, host: record.host, lines: taskLogLines(record.result?.stdout ?? "", record.log ?? "", lines) };
     }
     // Found by marker, not position: a chatty login shell may print before the script does.
@@ -159,6 +166,7 @@ export class TaskService {
       await live.cancel();
       return live.result;
     }
+    this.inConfig(record);
     await this.killOnHost(record.host, taskId);
     return this.status(taskId);
   }
@@ -173,6 +181,13 @@ export class TaskService {
     const record = this.journal.get(taskId);
     if (!record) throw new Error(`Unknown task ${taskId}: not in the journal ${this.config.tasks.journal}; see task_list`);
     return record;
+  }
+
+  /** Whether the task's host is still in the config; an unfinished task on a host that is not cannot be followed. */
+  private inConfig(record: TaskRecord): boolean {
+    if (this.config.hosts.some((h) => h.name === record.host)) return true;
+    if (record.result) return false;
+    throw new Error(`Cannot follow ${record.task_id}: its host ${record.host} is no longer in the config; add it back to "hosts" to ask it`);
   }
 
   private async execute(taskId: string, req: RunRequest, cancelled: AbortSignal): Promise<HostResult> {
@@ -227,7 +242,7 @@ export class TaskService {
     this.logTails.delete(record.task_id);
     const host = record.host;
     const cleaned = this.cleanedByRunner.delete(record.task_id);
-    if (this.config.tasks.retention_s === 0 && result.status !== "unreachable" && !cleaned) {
+    if (this.config.tasks.retention_s === 0 && result.status !== "unreachable" && !cleaned && record.launched !== false) {
       await this.fleet.transport(host).exec(cleanCommand(record.task_id), this.execOptions(30));
     }
     if (record.teardown) await this.hooks.teardown(host).catch((err: Error) => this.log.warn({ host, err: err.message }, "teardown after task failed"));

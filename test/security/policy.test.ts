@@ -59,7 +59,7 @@ describe("policy in the config", () => {
       return "";
     })();
     expect(problems).toMatch(/^policy\.disabled_tools\[0\]: .*"teardown"/m);
-    expect(problems).toMatch(/^policy\.allowed_labels: Unrecognized key: "dispatch"/m);
+    expect(problems).toMatch(/^policy\.allowed_labels\.dispatch: unknown key; did you mean dispatch_task\?$/m);
     expect(problems).toMatch(/^policy\.allowed_labels\.fanout: expected at least one label/m);
   });
 });

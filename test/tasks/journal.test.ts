@@ -51,8 +51,12 @@ describe("the task journal", () => {
       journal.finish(done(r));
       largest = Math.max(largest, size(path) + size(`${path}.1`));
     }
-    // One record line is about 0.5 kB; the size is looked at every 64 appends.
-    expect(largest).toBeLessThan(2 * max + 64 * 600);
+    // The size is known at every write: the two files never hold more than twice the limit.
+    expect(largest).toBeLessThanOrEqual(2 * max);
+    // Memory holds no more than the files do: tasks rotated out are forgotten in this process too.
+    expect(journal.get(record(1).task_id)).toBeUndefined();
+    expect(journal.list().length).toBeLessThan((2 * max) / 400);
+    expect(journal.get(record(2000).task_id)?.result).toMatchObject({ reply: "task 2000", stdout: "x".repeat(400) });
     const reopened = new TaskJournal(path, max);
     expect(reopened.get(longRunning.task_id)).toMatchObject({ status: "running", launched: true, task: "task 0" });
     expect(reopened.get(record(2000).task_id)).toMatchObject({ status: "succeeded" });
@@ -67,6 +71,20 @@ describe("the task journal", () => {
     writeFileSync(`${path}.1`, `${JSON.stringify({ op: "start", record: r })}\n${JSON.stringify({ op: "finish", result: done(r) })}\n`);
     writeFileSync(path, `${JSON.stringify({ op: "start", record: r })}\n`);
     expect(new TaskJournal(path).get(r.task_id)).toMatchObject({ status: "succeeded", result: { reply: "task 7" } });
+  });
+
+  it("keeps one result within a quarter of its limit, head and tail, and reads it back whole from disk", () => {
+    const path = journalPath();
+    const journal = new TaskJournal(path, 64 * 1024);
+    const r = record(9);
+    journal.start(r);
+    journal.finish({ ...done(r), stdout: `first line\n${"y".repeat(1024 * 1024)}\nlast line` });
+    expect(size(path)).toBeLessThanOrEqual(64 * 1024);
+    const back = new TaskJournal(path, 64 * 1024).get(r.task_id)!.result!;
+    expect(back).toMatchObject({ status: "succeeded", reply: "task 9", truncated: true });
+    expect(back.stdout).toMatch(/^first line\n/);
+    expect(back.stdout).toMatch(/characters dropped from the journal …\]\ny+\nlast line$/);
+    expect(journal.get(r.task_id)!.result).toEqual(back);
   });
 
   it("reads past a torn last line (a crash mid-write)", () => {

@@ -24,7 +24,7 @@ export const fanoutTool = defineTool({
     task: taskText.optional().describe("The instruction for every selected host (or use tasks)"),
     hosts: hostNames.optional().describe("Host names; default: every host"),
     labels: labelList.optional().describe("Only hosts carrying all these labels"),
-    tasks: z.array(z.object({ host: hostName, task: taskText })).min(1).max(1000).optional().describe("One task per host instead of `task`"),
+    tasks: z.array(z.object({ host: hostName, task: taskText })).min(1).max(1000).optional().describe("One task per host instead of `task` (all of them together at most 1 MiB as JSON)"),
     concurrency: z.number().int().min(1).max(1024).optional().describe("Hosts worked on at once (default: config defaults.concurrency, 32)"),
     ...runOptions,
     deploy: z.boolean().optional().describe("Deploy PicoClaw first where it is missing (default true)"),

@@ -43,7 +43,7 @@ export const taskText = z
     const bytes = Buffer.byteLength(s, "utf8");
     if (bytes > MAX_ARG_BYTES) ctx.addIssue({ code: "custom", message: `Expected task to be at most ${MAX_ARG_BYTES} bytes in UTF-8 (one argv element), got ${bytes}` });
   })
-  .describe("The instruction for PicoClaw, passed verbatim to `picoclaw agent -m`");
+  .describe("The instruction for PicoClaw, passed verbatim to `picoclaw agent -m`; at most 128 KiB, and all arguments of one call together at most 1 MiB");
 
 /** Security: text that reaches a host as one argv element (--session, --model); NUL cannot, so it is refused up front. */
 export const argText = (field: string, max: number) =>
@@ -56,6 +56,22 @@ export const runOptions = {
   teardown: z.boolean().optional().describe("Remove PicoClaw from the host once the result is collected"),
   slash_command: z.boolean().optional().describe("Run the task as one of PicoClaw's own commands (`/help`, `/clear`). Default false: a task starting with / or ! is given to the model as text"),
 };
+
+/**
+ * The most one call's arguments may weigh, as JSON in UTF-8: well below the 10 MiB at which the
+ * stdio transport drops a message and closes, so no request the schemas accept can end the session.
+ */
+export const REQUEST_BUDGET_BYTES = 1024 * 1024;
+
+/** Security: refuses arguments past REQUEST_BUDGET_BYTES as a whole (1000 tasks of 128 KiB each would be 131 MB). */
+export function withinRequestBudget(args: Record<string, unknown>, ctx: z.core.$RefinementCtx<Record<string, unknown>>): void {
+  const bytes = Buffer.byteLength(JSON.stringify(args), "utf8");
+  if (bytes <= REQUEST_BUDGET_BYTES) return;
+  ctx.addIssue({
+    code: "custom",
+    message: `Expected the arguments to be at most ${REQUEST_BUDGET_BYTES} bytes as JSON (1 MiB), got ${bytes}: split the work into several calls, or send one task to many hosts with task and hosts`,
+  });
+}
 
 /** Whether succeeded rows carry their raw output (dispatch_task, fanout). */
 export const outputMode = z
