@@ -35,3 +35,6 @@ export function verdict(met: boolean): string {
 export function mibToMb(mib: number): number {
   return (mib * 2 ** 20) / 1e6;
 }
+
+/** Below this share of all cores busy before and after a run, the machine counts as otherwise idle. */
+export const IDLE_BUSY = 0.1;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Stream } from "node:stream";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, Progress } from "@modelcontextprotocol/sdk/types.js";
 import { mcpJsonServer, type ServerCommand } from "../test/helpers/mcp-json.js";
 
 /** The repository root (bench/ lives right under it). */
@@ -63,7 +63,7 @@ export interface ServerProcess {
   /** Milliseconds from spawn to the answer of `initialize`. */
   initializeMs: number;
   /** Calls a tool; with `onprogress`, the request asks for progress notifications. */
-  call(name: string, args: Record<string, unknown>, onprogress?: () => void): Promise<CallToolResult & { structuredContent?: any }>;
+  call(name: string, args: Record<string, unknown>, onprogress?: (progress: Progress) => void): Promise<CallToolResult & { structuredContent?: any }>;
   close(): Promise<void>;
 }
 

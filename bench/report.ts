@@ -1,10 +1,12 @@
 import type { CrushPace } from "./crush.js";
+import type { DeployRealResult } from "./deploy-real.js";
 import type { DispatchResult } from "./dispatch.js";
 import type { FanoutResult } from "./fanout.js";
 import type { FleetResult } from "./fleet200.js";
-import { table, verdict } from "./format.js";
+import { IDLE_BUSY, table, verdict } from "./format.js";
 import { median } from "./helpers.js";
 import type { MachineFacts } from "./machine.js";
+import { deploySection } from "./report-deploy.js";
 import { dispatchSection, fanoutSection } from "./report-fanout.js";
 import { crushSection, fleetSection, startupSection } from "./report-fleet.js";
 import type { StartupResult } from "./startup.js";
@@ -25,6 +27,8 @@ export interface Results {
   dispatch: DispatchResult;
   fanout: FanoutResult[];
   fleet: FleetResult;
+  /** The real-size deploy (absent from runs made before it was measured). */
+  deploy?: DeployRealResult;
   failures: string[];
 }
 
@@ -41,9 +45,6 @@ export interface Section {
   targets: Target[];
 }
 
-/** Below this share of all cores busy before and after the run, the machine counts as otherwise idle. */
-const IDLE_BUSY = 0.1;
-
 const REPRODUCE = `## How to reproduce
 
 As root on Debian 12 (the lab creates Unix users and runs sshd processes), with Node.js 20+ and
@@ -56,9 +57,12 @@ npm run bench        # builds, then: node --import tsx bench/run.ts; rewrites BE
 
 It starts 200 lab hosts (one Unix user, home and loopback address each, 16 per real sshd), a local
 GitHub-shaped release server, and deploys the stand-in PicoClaw to every host with the real deploy
-operation; then runs each comparison, every side in turn within each run. Knobs for development:
+operation; then runs each comparison, every side in turn within each run. The real-size deploy then
+starts a lab of its own (20 hosts, the real PicoClaw from the lab's build cache: \`.ci/build-picoclaw\`
+builds it once per machine) and runs at most 3 times. Knobs for development:
 \`BENCH_RUNS\` (default 5), \`BENCH_HOSTS\` (default 200), \`BENCH_JSON=file\` (also write the raw runs),
-\`BENCH_FROM=file\` (re-render this file from them). The bench is not part of \`npm test\`: tests assert
+\`BENCH_FROM=file\` (re-render this file from them), \`BENCH_ONLY=deploy\` (only the real-size deploy,
+its section replaced in this file, the rest kept as it is). The bench is not part of \`npm test\`: tests assert
 behaviour, this file reports time. Run it on an otherwise idle machine: other load slows every side,
 but not equally (process-heavy sides suffer most).`;
 
@@ -123,6 +127,7 @@ export function renderReport(r: Results): string {
     fanoutSection(r.fanout, idle, m.cores),
     dispatchSection(r.dispatch),
     fleetSection(r.fleet, median(r.startup.idleRssMib)),
+    ...(r.deploy ? [deploySection(r.deploy)] : []),
     startupSection(r.startup),
     crushSection(r.crush),
   ];

@@ -33,6 +33,14 @@ export interface BenchLab {
   stop(): Promise<void>;
 }
 
+/** The system ssh client's options for a lab: only its key and known_hosts, never ~/.ssh or /etc/ssh. */
+export function labSshOptions(lab: Lab): string[] {
+  return [
+    ...["-F", "/dev/null", "-i", lab.clientKey, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes"],
+    ...["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${lab.knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null"],
+  ];
+}
+
 /**
  * Starts `count` lab hosts (16 per sshd, the most one sshd listens for), a release server, writes the
  * server's config, and deploys the stand-in PicoClaw to every host through the real deploy operation.
@@ -65,10 +73,6 @@ export async function setUpLab(count: number): Promise<BenchLab> {
     await deps.fleet.close();
   }
   note(`deploy: PicoClaw on ${count} hosts in ${Math.round(performance.now() - t1)} ms`);
-  const sshOptions = [
-    ...["-F", "/dev/null", "-i", lab.clientKey, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes"],
-    ...["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${lab.knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null"],
-  ];
   return {
     lab,
     hosts: lab.hosts,
@@ -79,7 +83,7 @@ export async function setUpLab(count: number): Promise<BenchLab> {
       writeFileSync(path, lab.hosts.slice(0, n).map((h) => `${h.user}@${h.host}:${h.port}\n`).join(""));
       return path;
     },
-    sshOptions,
+    sshOptions: labSshOptions(lab),
     version,
     env: { [KEY_ENV]: process.env[KEY_ENV]! },
     stop,
