@@ -41,12 +41,13 @@ async function follow(app: App, view: FleetView, run: FleetRun): Promise<void> {
 export async function connectHost(view: FleetView): Promise<void> {
   const app = new App({ name: "picoclaw-fleet", version: "1" }, {});
   let started = Date.now();
-  app.ontoolinput = () => {
-    started = Date.now();
+  let input: Record<string, unknown> = {};
+  app.ontoolinput = (params) => {
+    [started, input] = [Date.now(), params.arguments ?? {}];
     view.say("working…");
   };
   app.ontoolresult = (result) => {
-    const shown = classify(result.structuredContent, started);
+    const shown = classify(result.structuredContent, started, input);
     const text = result.content?.find((c) => c.type === "text");
     view.say(result.isError ? `✗ ${text && "text" in text ? text.text : "the tool failed"}` : "");
     view.show(shown);

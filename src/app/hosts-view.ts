@@ -39,7 +39,7 @@ function cell(row: HostStatus): HTMLElement {
     h("div", { class: "host-head" }, h("span", { class: `mark st-${state}`, "aria-label": state }, row.reachable ? "✓" : "✗"), h("b", {}, row.name), h("span", { class: "ver" }, version(row))),
     (row.reachable ? facts(row) : [`down: ${reasonKind(row)}`]).map((line) => h("div", { class: "host-facts" }, line)),
     row.warning ? h("div", { class: "warn" }, `⚠ ${row.warning}`) : null,
-    row.labels.length ? h("div", { class: "labels" }, row.labels.join(" ")) : null,
+    row.labels.length ? h("div", { class: "labels" }, row.labels.join(", ")) : null,
   );
 }
 
@@ -56,7 +56,9 @@ function downList(rows: HostStatus[]): HTMLElement | null {
   return h(
     "ul",
     { class: "reasons", "aria-label": "Hosts down" },
-    bucket(down, (r) => r.name, downReason).map((b) => h("li", { "data-hosts": b.hosts.join(",") }, badge("down"), " ", h("b", {}, `${b.hosts_compact} (${b.items.length})`), ": ", h("span", { class: "reason" }, b.key))),
+    bucket(down, (r) => r.name, downReason).map((b) =>
+      h("li", { "data-hosts": b.hosts.join(",") }, badge("down"), " ", h("b", {}, `${b.hosts_compact} (${b.items.length})`), ": ", h("span", { class: "reason" }, b.items.length === 1 ? b.items[0]!.error : b.key)),
+    ),
   );
 }
 

@@ -16,7 +16,8 @@ function text(body: string, cls: string): HTMLElement {
 
 /** One group: its outcome, its hosts folded, and the answer (or the reason, for a failure) once. */
 function group(g: ResultGroup): HTMLElement {
-  const body = g.status === "succeeded" ? g.reply : g.status === "running" ? "" : (g.error ?? g.reply);
+  const reason = g.error && g.count === 1 ? g.error.replaceAll("<host>", g.hosts[0]!) : g.error;
+  const body = g.status === "succeeded" ? g.reply : g.status === "running" ? "" : (reason ?? g.reply);
   return h(
     "li",
     { class: `group g-${g.status}`, "data-status": g.status, "data-count": g.count },

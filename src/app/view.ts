@@ -8,6 +8,9 @@ import { hostsView } from "./hosts-view.js";
 import { ledsView } from "./leds-view.js";
 import { runView } from "./run-view.js";
 
+/** Above this many hosts the grid gets a filter box. */
+const FILTER_FROM = 24;
+
 /** Runs kept on the page, newest first. */
 const MAX_RUNS = 6;
 
@@ -20,11 +23,11 @@ export function taskRun(row: HostResult): FleetRun {
 export type Shown = { kind: "status"; value: FleetStatus } | { kind: "run"; value: FleetRun } | { kind: "leds"; value: LedResult } | { kind: "unknown" };
 
 /** Tells a structuredContent apart by its fields (fleet_status, fanout, task_status, cluster_led). */
-export function classify(data: unknown, started: number = Date.now()): Shown {
+export function classify(data: unknown, started: number = Date.now(), input: { task?: unknown } = {}): Shown {
   const d = data as Record<string, any> | undefined;
   if (!d || typeof d !== "object") return { kind: "unknown" };
   if (Array.isArray(d.hosts) && d.summary && "reachable" in d.summary) return { kind: "status", value: d as FleetStatus };
-  if (Array.isArray(d.results) && Array.isArray(d.groups)) return { kind: "run", value: { id: d.fanout_id ?? d.results[0]?.task_id ?? "fanout", task: d.task ?? "fan-out", started_at: new Date(started).toISOString(), ...d } as FleetRun };
+  if (Array.isArray(d.results) && Array.isArray(d.groups)) return { kind: "run", value: { id: d.fanout_id ?? d.results[0]?.task_id ?? "fanout", task: typeof input.task === "string" ? input.task : "fan-out", started_at: new Date(started).toISOString(), ...d } as FleetRun };
   if (Array.isArray(d.pixels)) return { kind: "leds", value: d as LedResult };
   if (typeof d.task_id === "string" && typeof d.status === "string") return { kind: "run", value: taskRun(d as HostResult) };
   return { kind: "unknown" };
@@ -79,6 +82,7 @@ export class FleetView {
     this.queued = true;
     requestAnimationFrame(() => {
       this.queued = false;
+      this.filter.hidden = (this.status?.hosts.length ?? 0) <= FILTER_FROM;
       if (this.status) this.sections.hosts.replaceChildren(...hostsView(this.status, this.filter.value.trim(), this.probedAt));
       const runs = [...this.runs.values()].sort((a, b) => b.started_at.localeCompare(a.started_at));
       this.sections.runs.replaceChildren(...runs.map(runView));
