@@ -52,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       model: { type: "string" },
       brightness: { type: "string" },
       session: { type: "string" },
+      port: { type: "string" },
+      interval: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });

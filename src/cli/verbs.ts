@@ -1,4 +1,5 @@
 import type { Deps } from "../deps.js";
+import { dashboardCommand } from "./dashboard.js";
 import { deployCommand } from "./deploy.js";
 import { dispatchCommand, fanoutCommand } from "./dispatch.js";
 import { doctorCommand } from "./doctor.js";
@@ -40,6 +41,7 @@ export const verbs: Verb[] = [
   { name: "tasks", usage: "tasks [--status s] [--hosts h] [--limit N] [--before id]", summary: "tasks started so far (kept across restarts)", run: tasksCommand },
   { name: "logs", usage: "logs <task_id> [--lines N]", summary: "the last lines a task printed", run: logsCommand },
   { name: "kill", usage: "kill <task_id>", summary: "kill a running task and everything it started", run: killCommand },
+  { name: "dashboard", usage: "dashboard [--port N] [--interval S]", summary: "the fleet live in a browser, on 127.0.0.1 (prints the URL)", run: dashboardCommand },
   { name: "doctor", usage: "doctor", summary: "validate the config, probe each host, say what to fix", run: (deps, p) => doctorCommand(deps, { json: p.json }) },
   {
     name: "led",

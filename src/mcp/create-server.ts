@@ -2,6 +2,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ZodRawShape } from "zod";
 import type { Deps } from "../deps.js";
 import { packageVersion } from "../install-dir.js";
+import { registerFleetApp } from "./fleet-app.js";
 import { registerTool, type ToolDef } from "./tool.js";
 import { allTools } from "./tools/index.js";
 
@@ -35,5 +36,6 @@ export function createServer(
   for (const tool of allTools as unknown as ToolDef<ZodRawShape, ZodRawShape>[]) {
     if (!disabled.has(tool.name)) registerTool(server, deps, tool, shutdown, inflight);
   }
+  registerFleetApp(server);
   return server;
 }

@@ -5,6 +5,7 @@ import type { Deps } from "../deps.js";
 import { scrubSecrets } from "../log.js";
 import { fitBudget, RESULT_BUDGET_BYTES, wholeTaskBudget } from "../results/budget.js";
 import { secretValues } from "../runtime.js";
+import { appToolMeta } from "./fleet-app.js";
 import { withinRequestBudget } from "./tools/shared-schemas.js";
 
 /** All four MCP annotations, always set explicitly (CONTRACT.md). */
@@ -41,6 +42,8 @@ export interface ToolDef<I extends z.ZodRawShape, O extends z.ZodRawShape> {
   text?(out: z.infer<z.ZodObject<O>>): string;
   /** Set on tools that return one task's whole output (task_status): their byte budget fits both capped streams. */
   wholeTask?: true;
+  /** Set on tools whose result the fleet page renders (MCP Apps: `_meta.ui.resourceUri`); their text block is unchanged. */
+  app?: true;
   run(args: z.infer<z.ZodObject<I>>, ctx: ToolContext): Promise<z.infer<z.ZodObject<O>>>;
 }
 
@@ -94,6 +97,7 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
       inputSchema: z.object(def.input).strict().superRefine(withinRequestBudget),
       outputSchema: def.output,
       annotations: { title: def.title, ...def.annotations },
+      ...(def.app ? { _meta: appToolMeta() } : {}),
     },
     (async (args: z.infer<z.ZodObject<I>>, extra: ExtraLike) => {
       const token = extra._meta?.progressToken;

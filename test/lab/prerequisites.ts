@@ -9,6 +9,8 @@ const NEEDS: [path: string, pkg: string][] = [
   ["/usr/bin/ssh-keygen", "openssh-client"],
   ["/usr/sbin/ip", "iproute2"],
   ["/usr/bin/pgrep", "procps"],
+  // The fleet page's tests (test/app) drive Debian's chromium with playwright-core.
+  ["/usr/bin/chromium", "chromium"],
 ];
 
 /**

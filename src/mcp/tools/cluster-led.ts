@@ -47,6 +47,7 @@ export const clusterLedTool = defineTool({
     frame: z.string().describe("The APA102 frame as hex: start frame, 8 LED frames (brightness, blue, green, red), end frame"),
     driver: z.enum(["gpio", "sim"]).optional().describe("ssh backend: whether the host drove GPIO or simulated (no GPIO chip)"),
   },
+  app: true,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run(args, ctx) {
     try {

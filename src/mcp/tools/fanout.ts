@@ -44,6 +44,7 @@ export const fanoutTool = defineTool({
       duration_ms: z.number(),
     }),
   },
+  app: true,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   text: fanoutText,
   async run(args, ctx) {

@@ -43,6 +43,7 @@ export const fleetStatusTool = defineTool({
     hosts: z.array(hostRow),
     summary: z.object({ total: z.number().int(), reachable: z.number().int(), installed: z.number().int(), duration_ms: z.number() }),
   },
+  app: true,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   text: statusText,
   async run(args, ctx) {

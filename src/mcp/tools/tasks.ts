@@ -17,6 +17,7 @@ export const taskStatusTool = defineTool({
   annotations: readOnly,
   text: hostResultText,
   wholeTask: true,
+  app: true,
   run: (args, ctx) => ctx.deps.tasks.status(args.task_id),
 });
 
