@@ -1,6 +1,6 @@
 import type { Deps } from "../deps.js";
 import { dispatch } from "../operations/dispatch.js";
-import { fanout } from "../operations/fanout.js";
+import { fanout, type FanoutResult } from "../operations/fanout.js";
 import { taskText } from "../mcp/tools/shared-schemas.js";
 import type { HostResult } from "../tasks/host-result.js";
 import { interruptible, intOption } from "./args.js";
@@ -21,7 +21,7 @@ function runOptions(p: Parsed) {
 }
 
 /** The task as the tools take it (one argv element on the host: no NUL, at most 128 KiB), or an error saying why not. */
-function checkedTask(task: string): string {
+export function checkedTask(task: string): string {
   const parsed = taskText.safeParse(task);
   if (!parsed.success) throw new Error(`The task: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
   return task;
@@ -51,17 +51,23 @@ export async function dispatchCommand(deps: Deps, p: Parsed): Promise<number> {
 export async function fanoutCommand(deps: Deps, p: Parsed): Promise<number> {
   const [task] = p.args;
   if (task === undefined) throw new Error('Usage: picoclaw-fleet fanout "<task>" [--hosts a,b | --labels x] [--timeout S]');
-  const total = deps.fleet.select({ hosts: p.hostsList, labels: p.labelsList }).length;
-  const bar = new ProgressBar("fan-out", total);
-  const ac = interruptible("killing the remote tasks");
-  const out = await fanout(
-    deps,
-    { task: checkedTask(task), hosts: p.hostsList, labels: p.labelsList, concurrency: intOption("concurrency", p.concurrency, 1, 1024), ...runOptions(p) },
-    { signal: ac.signal, onResult: (r, done) => bar.tick(done, r.status !== "succeeded", `${r.host}: ${r.status}`) },
+  return showFanout(deps, p, "fan-out", (ctx) =>
+    fanout(deps, { task: checkedTask(task), hosts: p.hostsList, labels: p.labelsList, concurrency: intOption("concurrency", p.concurrency, 1, 1024), ...runOptions(p) }, ctx),
   );
+}
+
+/**
+ * Runs a fan-out (fanout or run) with a progress bar on stderr, then prints it as clush -b and
+ * dshbak -c do: each distinct outcome once, under its hosts in node-range form. Exit 1 unless
+ * every host succeeded (or still runs).
+ */
+export async function showFanout(deps: Deps, p: Parsed, label: string, start: (ctx: { signal: AbortSignal; onResult: (r: HostResult, done: number) => void }) => Promise<FanoutResult>): Promise<number> {
+  const total = deps.fleet.select({ hosts: p.hostsList, labels: p.labelsList }).length;
+  const bar = new ProgressBar(label, total);
+  const ac = interruptible("killing the remote tasks");
+  const out = await start({ signal: ac.signal, onResult: (r, done) => bar.tick(done, r.status !== "succeeded", `${r.host}: ${r.status}`) });
   bar.end();
   writeOutput(p.json, out, () => {
-    // As clush -b and dshbak -c print it: each distinct outcome once, under its hosts in node-range form.
     const c = paint(process.stdout);
     const rows = new Map(out.results.map((r) => [r.host, r]));
     const blocks = out.groups.map((g) => {

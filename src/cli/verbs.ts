@@ -3,6 +3,7 @@ import { dashboardCommand } from "./dashboard.js";
 import { deployCommand } from "./deploy.js";
 import { dispatchCommand, fanoutCommand } from "./dispatch.js";
 import { doctorCommand } from "./doctor.js";
+import { runVerb } from "./run.js";
 import { killCommand, logsCommand, tasksCommand } from "./tasks.js";
 import { inferCommand } from "./infer.js";
 import { ledCommand } from "./led.js";
@@ -37,6 +38,7 @@ export const verbs: Verb[] = [
   { name: "deploy", usage: "deploy <host…> [--version v] [--force]", summary: "install or upgrade PicoClaw on hosts (checksum verified)", run: deployCommand },
   { name: "dispatch", usage: 'dispatch <host|auto> "<task>" [--timeout S] [--teardown]', summary: "run one PicoClaw task, print its reply", run: dispatchCommand },
   { name: "fanout", usage: 'fanout "<task>" [--hosts a,b | --labels x]', summary: "run a task on many hosts at once", run: fanoutCommand },
+  { name: "run", usage: 'run "<command>" [--hosts a,b | --labels x] [--timeout S]', summary: "run a shell command on many hosts (no PicoClaw, no model)", run: runVerb },
   { name: "teardown", usage: "teardown <host…> [--purge]", summary: "remove PicoClaw and its key files (--purge: ~/.picoclaw too)", run: teardownCommand },
   { name: "tasks", usage: "tasks [--status s] [--hosts h] [--limit N] [--before id]", summary: "tasks started so far (kept across restarts)", run: tasksCommand },
   { name: "logs", usage: "logs <task_id> [--lines N]", summary: "the last lines a task printed", run: logsCommand },

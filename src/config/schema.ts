@@ -7,11 +7,11 @@ export type Arch = (typeof ARCHES)[number];
 /** Every tool the MCP server offers, as `policy.disabled_tools` may name them. */
 export const TOOL_NAMES = [
   "fleet_status", "deploy_host", "dispatch_task", "fanout", "teardown", "cluster_led",
-  "crush_infer", "crush_models", "task_status", "task_logs", "task_list", "task_kill",
+  "crush_infer", "crush_models", "task_status", "task_logs", "task_list", "task_kill", "run_command",
 ] as const;
 
 /** The tools that change hosts, which `policy.allowed_labels` can confine to labelled hosts. */
-const POLICY_TOOLS = ["dispatch_task", "fanout", "teardown", "deploy_host"] as const;
+const POLICY_TOOLS = ["dispatch_task", "fanout", "teardown", "deploy_host", "run_command"] as const;
 export type PolicyTool = (typeof POLICY_TOOLS)[number];
 
 // Names become file names on the orchestrator and labels in logs: keep them boring.

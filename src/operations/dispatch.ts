@@ -1,6 +1,7 @@
 import { createActivity } from "../claw/activity.js";
 import type { Deps } from "../deps.js";
 import { errorResult, type HostResult } from "../tasks/host-result.js";
+import type { TaskKind } from "../tasks/remote-scripts.js";
 import type { RunRequest, RunningTask } from "../tasks/task-service.js";
 import { deployHost } from "./deploy.js";
 import { pickHost } from "./pick-host.js";
@@ -30,8 +31,9 @@ export interface OperationContext {
   progress?: ((progress: number, total?: number, message?: string) => void) | undefined;
 }
 
-/** The RunRequest for one host, with the config's defaults filled in. */
-export function runRequest(deps: Deps, host: string, task: string, o: RunOptions): RunRequest {
+/** The RunRequest for one host, with the config's defaults filled in; a shell command needs no PicoClaw. */
+export function runRequest(deps: Deps, host: string, task: string, o: RunOptions & { kind?: TaskKind | undefined }): RunRequest {
+  if (o.kind === "command") return { host, task, kind: "command", timeoutS: o.timeout_s ?? deps.config.defaults.timeout_s, teardown: false };
   return {
     host,
     task,

@@ -3,6 +3,7 @@ import { createActivity } from "../claw/activity.js";
 import type { Deps } from "../deps.js";
 import { groupResults, type ResultGroup } from "../results/group.js";
 import type { HostResult, TaskStatus } from "../tasks/host-result.js";
+import type { TaskKind } from "../tasks/remote-scripts.js";
 import { collect, runRequest, type OperationContext, type RunOptions } from "./dispatch.js";
 import { applyPolicy } from "./policy.js";
 
@@ -12,6 +13,8 @@ export interface FanoutInput extends RunOptions {
   labels?: string[] | undefined;
   tasks?: { host: string; task: string }[] | undefined;
   concurrency?: number | undefined;
+  /** `command`: each task is shell code for the host's sh (run_command); default PicoClaw prompts. */
+  kind?: TaskKind | undefined;
 }
 
 export interface FanoutResult {
@@ -23,14 +26,15 @@ export interface FanoutResult {
 
 /** The (host, task) pairs a fan-out runs: one task over a selection, or a task per host. */
 function jobs(deps: Deps, input: FanoutInput): { host: string; task: string }[] {
+  const tool = input.kind === "command" ? "run_command" : "fanout";
   if (input.tasks?.length) {
     if (input.task !== undefined) throw new Error("Give either task (with hosts or labels) or tasks, not both");
-    applyPolicy(deps.config, "fanout", input.tasks.map((t) => deps.fleet.host(t.host)), { explicit: true, teardown: input.teardown });
+    applyPolicy(deps.config, tool, input.tasks.map((t) => deps.fleet.host(t.host)), { explicit: true, teardown: input.teardown });
     return input.tasks.map((t) => ({ host: deps.fleet.host(t.host).name, task: t.task }));
   }
   if (input.task === undefined) throw new Error("Expected task (one task for the selected hosts) or tasks ([{ host, task }])");
   const selected = deps.fleet.select({ hosts: input.hosts, labels: input.labels });
-  const hosts = applyPolicy(deps.config, "fanout", selected, { explicit: Boolean(input.hosts?.length), teardown: input.teardown });
+  const hosts = applyPolicy(deps.config, tool, selected, { explicit: Boolean(input.hosts?.length), teardown: input.teardown });
   if (hosts.length === 0) throw new Error(`No host matches${input.labels ? ` labels ${input.labels.join(", ")}` : ""}; see fleet_status`);
   return hosts.map((h) => ({ host: h.name, task: input.task! }));
 }

@@ -33,9 +33,9 @@ function answer(head: string, reply: string): string {
  * distinct answer once with its hosts in node-range form, each failure with its reason, the running
  * hosts with their task ids, and how to get more. Raw output is never in it.
  */
-export function fanoutText(view: FanoutView): string {
+export function fanoutText(view: FanoutView, name = "fanout"): string {
   const s = view.summary;
-  const lines = [`fanout: ${s.total} host${s.total === 1 ? "" : "s"} in ${seconds(s.duration_ms)}: ${counts(s)}; ${view.groups.length} distinct outcome${view.groups.length === 1 ? "" : "s"}`];
+  const lines = [`${name}: ${s.total} host${s.total === 1 ? "" : "s"} in ${seconds(s.duration_ms)}: ${counts(s)}; ${view.groups.length} distinct outcome${view.groups.length === 1 ? "" : "s"}`];
   const byHost = new Map(view.results.map((r) => [r.host, r.task_id]));
   for (const g of view.groups) {
     const head = `${g.status} ${g.hosts_compact} (${g.count})`;

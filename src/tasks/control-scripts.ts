@@ -44,8 +44,10 @@ const CLEAN = `D="$HOME/${TASKS_DIR}/$1"; [ -f "$D/exit" ] && rm -rf "$D"; exit 
  * Prints `\036pcf detached`, or `\036pcf missing` (exit 127) when PicoClaw is not installed.
  */
 const DETACH = `R=$1; shift; D="$HOME/${TASKS_DIR}/$1"; N=$9
-P="$HOME/.local/bin/picoclaw"; [ -x "$P" ] || P=$(command -v picoclaw 2>/dev/null)
-if [ -z "$P" ] || [ ! -x "$P" ]; then printf '\\036pcf missing\\n'; exit 127; fi
+if [ "\${11}" != command ]; then
+  P="$HOME/.local/bin/picoclaw"; [ -x "$P" ] || P=$(command -v picoclaw 2>/dev/null)
+  if [ -z "$P" ] || [ ! -x "$P" ]; then printf '\\036pcf missing\\n'; exit 127; fi
+fi
 umask 077; mkdir -p "$D" || exit 1
 head -c "$N" > "$D/.message"
 setsid sh -c "$R" pcf "$@" < "$D/.message" > /dev/null 2>&1 &

@@ -21,6 +21,8 @@ export interface TaskRecord {
   result?: HostResult;
   /** The tail of PicoClaw's own log file, for task_logs once the task directory is gone. */
   log?: string;
+  /** `command` for run_command (shell code); absent for a PicoClaw task. */
+  kind?: "command";
 }
 
 type Line = { op: "start"; record: TaskRecord } | { op: "launch"; task_id: string } | { op: "finish"; result: HostResult; log?: string };

@@ -96,7 +96,8 @@ function quoteForDoubleQuotes(text: string): string {
 
 /**
  * The runner: reads the task (its byte length is an argument; it comes on stdin, so it never sits
- * in a command line), starts PicoClaw in a process group of its own (setsid), arms a watchdog on
+ * in a command line), starts PicoClaw (or, for run_command, `sh -c` with the task as its script)
+ * in a process group of its own (setsid), arms a watchdog on
  * the host that kills the group at the timeout even if the orchestrator is gone, waits, records
  * the exit code, kills whatever the task left behind (KILLTREE: background jobs of PicoClaw's exec
  * tool included), removes a one-shot session's files, and prints the result on the same channel.
@@ -116,13 +117,15 @@ function quoteForDoubleQuotes(text: string): string {
  */
 export const RUNNER = `${EMIT}
 ${KILLTREE}
-ID=$1; D="$HOME/${TASKS_DIR}/$1"; T=$2; CAP=$3; S=$4; M=$5; META=$6; R=$7; LIMIT=$8; N=$9; SF=\${10}
+ID=$1; D="$HOME/${TASKS_DIR}/$1"; T=$2; CAP=$3; S=$4; M=$5; META=$6; R=$7; LIMIT=$8; N=$9; SF=\${10}; K=\${11}
 WATCHDOG=${quoteForDoubleQuotes(WATCHDOG)}
 if [ "$R" -gt 0 ] 2>/dev/null; then
   for old in "$HOME/${TASKS_DIR}"/t-*; do [ -f "$old/exit" ] && [ -n "$(find "$old/exit" -mmin +$(( (R + 59) / 60 )) 2>/dev/null)" ] && rm -rf "$old"; done
 fi
-P="$HOME/.local/bin/picoclaw"; [ -x "$P" ] || P=$(command -v picoclaw 2>/dev/null)
-if [ -z "$P" ] || [ ! -x "$P" ]; then printf '\\036pcf missing\\n'; exit 127; fi
+if [ "$K" != command ]; then
+  P="$HOME/.local/bin/picoclaw"; [ -x "$P" ] || P=$(command -v picoclaw 2>/dev/null)
+  if [ -z "$P" ] || [ ! -x "$P" ]; then printf '\\036pcf missing\\n'; exit 127; fi
+fi
 umask 077; mkdir -p "$D" || exit 1
 exec 2>>"$D/runner.err"
 msg=$(head -c "$N"; printf x); msg=\${msg%x}
@@ -131,7 +134,9 @@ set -- agent -m "$msg"
 [ -n "$S" ] && set -- "$@" --session "$S"
 [ -n "$M" ] && set -- "$@" --model "$M"
 cd "$HOME" || exit 1
-${TASK_MARKER}=$ID PICOCLAW_LOG_FILE="$D/log" NO_COLOR=1 setsid "$P" "$@" >"$D/out" 2>"$D/err" </dev/null &
+if [ "$K" = command ]; then ${TASK_MARKER}=$ID setsid sh -c "$msg" >"$D/out" 2>"$D/err" </dev/null &
+else ${TASK_MARKER}=$ID PICOCLAW_LOG_FILE="$D/log" NO_COLOR=1 setsid "$P" "$@" >"$D/out" 2>"$D/err" </dev/null &
+fi
 C=$!; echo "$C" > "$D/pid"
 setsid sh -c "$WATCHDOG" wd "$T" "$D" "$C" "$LIMIT" "$ID" >/dev/null 2>&1 </dev/null &
 W=$!
@@ -168,7 +173,12 @@ export interface RunArgs {
   maxOutputBytes: number;
   /** The message's length in bytes (UTF-8): the runner reads exactly that much of stdin. */
   messageBytes: number;
+  /** `agent` (default): the message goes to `picoclaw agent -m`; `command`: it is shell code for the host's sh. */
+  kind?: TaskKind | undefined;
 }
+
+/** What a task runs: a PicoClaw agent prompt, or a shell command (run_command). */
+export type TaskKind = "agent" | "command";
 
 /**
  * The command that runs a task. Its stdin: the message (`messageBytes` long), then, once the whole
@@ -180,7 +190,7 @@ export function runCommand(a: RunArgs): string {
 
 /** The runner's positional arguments (see RUNNER's first lines). */
 export function runnerArgs(a: RunArgs): string[] {
-  return [a.taskId, String(a.timeoutS), String(a.capBytes), a.session ?? "", a.model ?? "", JSON.stringify(a.meta), String(a.retentionS), String(a.maxOutputBytes), String(a.messageBytes), a.sessionFileToRemove ?? ""];
+  return [a.taskId, String(a.timeoutS), String(a.capBytes), a.session ?? "", a.model ?? "", JSON.stringify(a.meta), String(a.retentionS), String(a.maxOutputBytes), String(a.messageBytes), a.sessionFileToRemove ?? "", a.kind ?? "agent"];
 }
 
 /** What the runner prints last: its result is complete. */

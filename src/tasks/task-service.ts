@@ -3,14 +3,14 @@ import type { Fleet } from "../fleet/fleet.js";
 import type { Logger } from "../log.js";
 import { errorResult, type HostResult } from "./host-result.js";
 import { TaskJournal, type TaskRecord } from "./journal.js";
-import { LOG_CAP } from "./remote-scripts.js";
+import { LOG_CAP, type TaskKind } from "./remote-scripts.js";
 import { DetachedWatch } from "./detached-watch.js";
 import { launchTask, type LaunchSpec } from "./launch.js";
 import { cleanCommand, collectCommand, killCommand, logsCommand } from "./control-scripts.js";
 import { KeyedSerial } from "./keyed-serial.js";
 import { taskLogLines } from "./log-lines.js";
 import { agentMessage } from "../picoclaw/message.js";
-import { sessionFor } from "../picoclaw/session.js";
+import { sessionFor, type TaskSession } from "../picoclaw/session.js";
 import { frameToResult, resultFromFailure } from "./to-result.js";
 import { parseFrame } from "./frame.js";
 import { isTaskId, newTaskId } from "./task-id.js";
@@ -24,6 +24,8 @@ export interface RunRequest {
   model?: string | undefined;
   /** Run the task as one of PicoClaw's own slash commands (`/help`) instead of giving it to the model. */
   slashCommand?: boolean | undefined;
+  /** `command`: the task is shell code for the host's sh (run_command); default a PicoClaw prompt. */
+  kind?: TaskKind | undefined;
   teardown?: boolean;
   /** Called when PicoClaw is missing on the host; resolves once it is installed. Absent: a missing PicoClaw fails the task. */
   deploy?: ((signal: AbortSignal) => Promise<void>) | undefined;
@@ -83,6 +85,7 @@ export class TaskService {
       status: "running",
       teardown: Boolean(req.teardown),
       launched: false,
+      ...(req.kind === "command" ? { kind: "command" as const } : {}),
     };
     this.journal.start(record);
     const cancelled = new AbortController();
@@ -134,7 +137,7 @@ export class TaskService {
       if (record.launched === false) return this.settle(record, errorResult(record.host, taskId, "cancelled", `never launched on ${record.host}: the server that queued it stopped before its turn`));
       return this.settle(record, errorResult(record.host, taskId, "failed", `the task directory is gone from ${record.host} and its result was never collected`));
     }
-    const result = frameToResult(record.host, taskId, frame, Date.now() - started);
+    const result = frameToResult(record.host, taskId, frame, Date.now() - started, record.kind);
     if (result.status === "running" || this.live.has(taskId)) return result;
     if (frame.log) this.logTails.set(taskId, frame.log);
     return this.settle(record, result);
@@ -193,20 +196,22 @@ export class TaskService {
   private async execute(taskId: string, req: RunRequest, cancelled: AbortSignal): Promise<HostResult> {
     const started = Date.now();
     this.journal.launch(taskId);
-    const message = Buffer.from(agentMessage(req.task, req.slashCommand), "utf8");
+    const command = req.kind === "command";
+    const message = Buffer.from(command ? req.task : agentMessage(req.task, req.slashCommand), "utf8");
     const retentionS = this.config.tasks.retention_s;
-    const session = sessionFor(taskId, req.session);
+    // A shell command has no PicoClaw session: nothing to name, nothing to remove after.
+    const session: TaskSession = command ? { key: "" } : sessionFor(taskId, req.session);
     const spec: LaunchSpec = {
       host: req.host,
       message,
-      args: { taskId, timeoutS: req.timeoutS, capBytes: this.config.tasks.output_cap_bytes, session: session.key, sessionFileToRemove: session.oneShotFile, model: req.model, meta: { task_id: taskId, host: req.host, timeout_s: req.timeoutS }, retentionS, maxOutputBytes: this.config.tasks.max_output_bytes, messageBytes: message.length },
+      args: { taskId, timeoutS: req.timeoutS, capBytes: this.config.tasks.output_cap_bytes, session: session.key, sessionFileToRemove: session.oneShotFile, model: req.model, meta: { task_id: taskId, host: req.host, timeout_s: req.timeoutS }, retentionS, maxOutputBytes: this.config.tasks.max_output_bytes, messageBytes: message.length, kind: req.kind },
       ...this.execOptions(req.timeoutS + 15),
       frameBytes: this.frameBytes(),
       watchMs: (req.timeoutS + 30) * 1000,
     };
     const launch = () => launchTask(this.fleet, this.watch, spec, retentionS === 0);
     // A named session is one conversation: its tasks on one host take turns.
-    const inTurn = session.oneShotFile ? launch : () => this.sessions.run(`${req.host}\n${session.key}`, launch);
+    const inTurn = session.key && !session.oneShotFile ? () => this.sessions.run(`${req.host}\n${session.key}`, launch) : launch;
     let out = await inTurn();
     if (out.kind === "missing") {
       if (!req.deploy) return errorResult(req.host, taskId, "failed", `PicoClaw is not installed on ${req.host}: run deploy_host first, or dispatch with deploy: true`, Date.now() - started);
@@ -219,7 +224,7 @@ export class TaskService {
       case "ended":
         if (out.cleaned) this.cleanedByRunner.add(taskId);
         if (out.frame.log) this.logTails.set(taskId, out.frame.log);
-        return frameToResult(req.host, taskId, out.frame, ms);
+        return frameToResult(req.host, taskId, out.frame, ms, req.kind);
       case "failure":
         return out.detached
           ? errorResult(req.host, taskId, "running", `${out.failure.message}; the task goes on on the host: follow it with task_status ${taskId}`, ms)

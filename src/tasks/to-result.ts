@@ -1,10 +1,11 @@
 import type { FleetError } from "../fleet/types.js";
 import { extractReply } from "../picoclaw/reply.js";
 import type { TaskFrame } from "./frame.js";
+import type { TaskKind } from "./remote-scripts.js";
 import { errorResult, type HostResult } from "./host-result.js";
 
-/** The row for a task whose host printed its state. */
-export function frameToResult(host: string, taskId: string, frame: TaskFrame, measuredMs: number): HostResult {
+/** The row for a task whose host printed its state; a command's reply is its stdout, PicoClaw's its answer. */
+export function frameToResult(host: string, taskId: string, frame: TaskFrame, measuredMs: number, kind: TaskKind = "agent"): HostResult {
   const status = frame.state !== "done" ? "running" : frame.cancelled ? "cancelled" : frame.timedOut ? "timed_out" : frame.exitCode === 0 ? "succeeded" : "failed";
   const hostMs = frame.startedAt !== null && frame.endedAt !== null ? (frame.endedAt - frame.startedAt) * 1000 : null;
   const result: HostResult = {
@@ -12,26 +13,26 @@ export function frameToResult(host: string, taskId: string, frame: TaskFrame, me
     task_id: taskId,
     status,
     exit_code: frame.state === "done" ? frame.exitCode : null,
-    reply: status === "succeeded" ? extractReply(frame.stdout) : "",
+    reply: status !== "succeeded" ? "" : kind === "command" ? frame.stdout.replace(/\r?\n$/, "") : extractReply(frame.stdout),
     stdout: frame.stdout,
     stderr: frame.stderr,
     truncated: frame.truncated,
     duration_ms: hostMs !== null && measuredMs > hostMs + 5000 ? hostMs : measuredMs,
   };
-  const why = reason(status, frame, host);
+  const why = reason(status, frame, host, kind === "command" ? "The command" : "PicoClaw");
   if (why) result.error = why;
   return result;
 }
 
-function reason(status: HostResult["status"], frame: TaskFrame, host: string): string | undefined {
-  if (status === "timed_out") return `PicoClaw timed out on ${host} and was killed with everything it started`;
-  if (status === "cancelled") return `Cancelled: PicoClaw was killed on ${host} with everything it started`;
+function reason(status: HostResult["status"], frame: TaskFrame, host: string, what: string): string | undefined {
+  if (status === "timed_out") return `${what} timed out on ${host} and was killed with everything it started`;
+  if (status === "cancelled") return `Cancelled: ${what} was killed on ${host} with everything it started`;
   if (status === "failed" && frame.outputLimited) {
-    return `PicoClaw wrote more than tasks.max_output_bytes on ${host} and was killed with everything it started (the disk there must not fill up)`;
+    return `${what} wrote more than tasks.max_output_bytes on ${host} and was killed with everything it started (the disk there must not fill up)`;
   }
   if (status === "failed") {
     const last = frame.stderr.trim().split("\n").pop();
-    return `PicoClaw exited with code ${frame.exitCode} on ${host}${last ? `: ${last}` : ""}`;
+    return `${what} exited with code ${frame.exitCode} on ${host}${last ? `: ${last}` : ""}`;
   }
   return undefined;
 }

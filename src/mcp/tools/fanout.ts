@@ -14,6 +14,24 @@ const group = z.object({
   error: z.string().optional().describe("Why these hosts did not succeed, the host's own name written <host>"),
 });
 
+/** What fanout and run_command return: every host a row, the rows grouped, a summary. */
+export function fanoutOutput() {
+  return {
+    results: z.array(hostResult),
+    groups: z.array(group).describe("Hosts whose outcome and normalised reply are the same, largest group first; every host in exactly one"),
+    summary: z.object({
+      total: z.number().int(),
+      succeeded: z.number().int(),
+      failed: z.number().int(),
+      timed_out: z.number().int(),
+      unreachable: z.number().int(),
+      cancelled: z.number().int(),
+      running: z.number().int(),
+      duration_ms: z.number(),
+    }),
+  };
+}
+
 /** `fanout`: one task (or one per host) over many hosts in parallel, every host a row. */
 export const fanoutTool = defineTool({
   name: "fanout",
@@ -30,20 +48,7 @@ export const fanoutTool = defineTool({
     deploy: z.boolean().optional().describe("Deploy PicoClaw first where it is missing (default true)"),
     output: outputMode,
   },
-  output: {
-    results: z.array(hostResult),
-    groups: z.array(group).describe("Hosts whose outcome and normalised reply are the same, largest group first; every host in exactly one"),
-    summary: z.object({
-      total: z.number().int(),
-      succeeded: z.number().int(),
-      failed: z.number().int(),
-      timed_out: z.number().int(),
-      unreachable: z.number().int(),
-      cancelled: z.number().int(),
-      running: z.number().int(),
-      duration_ms: z.number(),
-    }),
-  },
+  output: fanoutOutput(),
   app: true,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   text: fanoutText,

@@ -5,6 +5,7 @@ import { deployHostTool } from "./deploy-host.js";
 import { dispatchTaskTool } from "./dispatch-task.js";
 import { fanoutTool } from "./fanout.js";
 import { fleetStatusTool } from "./fleet-status.js";
+import { runCommandTool } from "./run-command.js";
 import { taskKillTool, taskListTool, taskLogsTool, taskStatusTool } from "./tasks.js";
 import { teardownTool } from "./teardown.js";
 
@@ -14,6 +15,7 @@ export const allTools = [
   deployHostTool,
   dispatchTaskTool,
   fanoutTool,
+  runCommandTool,
   teardownTool,
   clusterLedTool,
   crushInferTool,
