@@ -44,6 +44,8 @@ export function inferText(out: { model: string; text: string; finish_reason: str
 }
 
 /** `task_logs` as the lines themselves, under one line naming the task. */
-export function logsText(out: { task_id: string; host: string; lines: string[] }): string {
-  return [`task_logs ${out.task_id} on ${out.host}: last ${out.lines.length} lines`, ...out.lines].join("\n");
+export function logsText(out: { task_id: string; host: string; lines: string[]; stream?: string; next_since?: number; complete?: boolean }): string {
+  if (out.next_since === undefined) return [`task_logs ${out.task_id} on ${out.host}: last ${out.lines.length} lines`, ...out.lines].join("\n");
+  const more = out.complete ? "the task ended: that is all" : `more may follow: task_logs since ${out.next_since}`;
+  return [`task_logs ${out.task_id} on ${out.host}: ${out.lines.length} new lines of ${out.stream}; ${more}`, ...out.lines].join("\n");
 }

@@ -69,3 +69,36 @@ export const cleanCommand = (taskId: string) => script(CLEAN, [taskId]);
 /** The runner of runCommand, detached; the message comes on stdin as it does for the runner. */
 export const detachCommand = (a: RunArgs) => script(DETACH, [RUNNER, ...runnerArgs(a)]);
 export const waitSomeCommand = (capBytes: number, taskIds: string[]) => script(WAIT_SOME, [String(capBytes), ...taskIds]);
+
+/**
+ * Up to `max` bytes of a task's stream (`out` or `log`) from byte `offset` on: a header with the
+ * stream's size and whether the task ended (read first, so an ended task's size is final), then
+ * the bytes. `\036pcf gone` when the directory is gone.
+ */
+const SINCE = `D="$HOME/${TASKS_DIR}/$1"; f="$D/$2"
+[ -d "$D" ] || { printf '\\036pcf gone\\n'; exit 0; }
+e=0; [ -f "$D/exit" ] && e=1
+n=0; [ -f "$f" ] && n=$(wc -c < "$f")
+printf '\\036pcf size %s ended %s\\n' "$n" "$e"
+[ "$n" -gt "$3" ] && tail -c +$(($3 + 1)) "$f" | head -c "$4"
+exit 0`;
+
+/**
+ * Streams a task's stream (`out` or `log`) from byte `offset` as it grows, five looks a second,
+ * each new piece behind a `\036pcf data <bytes>` header (so nothing the task prints can fake the
+ * end), until the task ended (`\036pcf ended`) or its directory went (`\036pcf gone`).
+ */
+const FOLLOW = `D="$HOME/${TASKS_DIR}/$1"; f="$D/$2"; o=$3
+while :; do
+  [ -d "$D" ] || { printf '\\036pcf gone\\n'; exit 0; }
+  e=0; [ -f "$D/exit" ] && e=1
+  n=0; [ -f "$f" ] && n=$(wc -c < "$f")
+  if [ "$n" -gt "$o" ]; then printf '\\036pcf data %s\\n' "$((n - o))"; tail -c +$((o + 1)) "$f" | head -c "$((n - o))"; o=$n; fi
+  [ "$e" = 1 ] && { printf '\\036pcf ended\\n'; exit 0; }
+  sleep 0.2
+done`;
+
+/** The streams task_logs pages through: a command's stdout, PicoClaw's own log file. */
+export type LogStream = "out" | "log";
+export const sinceCommand = (taskId: string, stream: LogStream, offset: number, max: number) => script(SINCE, [taskId, stream, String(offset), String(max)]);
+export const followCommand = (taskId: string, stream: LogStream, offset: number) => script(FOLLOW, [taskId, stream, String(offset)]);

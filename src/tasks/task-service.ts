@@ -9,6 +9,9 @@ import { launchTask, type LaunchSpec } from "./launch.js";
 import { cleanCommand, collectCommand, killCommand, logsCommand } from "./control-scripts.js";
 import { KeyedSerial } from "./keyed-serial.js";
 import { taskLogLines } from "./log-lines.js";
+import { defaultStream, pageFromHost, pageFromJournal, type LogPage } from "./log-page.js";
+import type { LogStream } from "./control-scripts.js";
+import { followTask, type FollowEnd } from "./follow.js";
 import { agentMessage } from "../picoclaw/message.js";
 import { sessionFor, type TaskSession } from "../picoclaw/session.js";
 import { frameToResult, resultFromFailure } from "./to-result.js";
@@ -143,9 +146,17 @@ export class TaskService {
     return this.settle(record, result);
   }
 
-  /** The last `lines` lines of the task's stdout. */
-  async logs(taskId: string, lines: number): Promise<{ task_id: string; host: string; lines: string[] }> {
+  /**
+   * What a task printed: its last `lines` lines (PicoClaw's log between its banner and its answer),
+   * or, with `since`, one page of its stream from that byte offset (see log-page.ts).
+   */
+  async logs(taskId: string, lines: number, since?: { offset: number; stream?: LogStream | undefined }): Promise<{ task_id: string; host: string; lines: string[] } & Partial<LogPage>> {
     const record = this.record(taskId);
+    if (since) {
+      const stream = since.stream ?? defaultStream(record);
+      const fromHost = this.inConfig(record) ? await pageFromHost(this.fleet.transport(record.host), record, stream, since.offset, this.execOptions(30).timeoutMs) : null;
+      return { task_id: taskId, host: record.host, ...(fromHost ?? pageFromJournal(record, stream, since.offset)) };
+    }
     // A host gone from the config is not asked (with allow_adhoc_hosts its name would be dialled as an address).
     const res = this.inConfig(record) ? await this.fleet.transport(record.host).exec(logsCommand(taskId, lines), this.execOptions(30)) : undefined;
     if (res?.failure) throw new Error(`Cannot read the log of ${taskId} on ${record.host}: ${res.failure.message}`);
@@ -158,6 +169,16 @@ export class TaskService {
     const outAt = text.indexOf("\u001epcf out\n", logAt);
     if (logAt < 0 || outAt < 0) throw new Error(`Cannot read the log of ${taskId} on ${record.host}: the host's answer was cut short; try again`);
     return { task_id: taskId, host: record.host, lines: taskLogLines(text.slice(outAt + 9), text.slice(logAt + 9, outAt), lines) };
+  }
+
+  /**
+   * Hands over each line of the task's stream as it is written, from `offset`, until it ends
+   * (one channel); resolves how it ended. The signal stops following, never the task.
+   */
+  async follow(taskId: string, onLine: (line: string) => void, options: { offset?: number; stream?: LogStream; signal?: AbortSignal } = {}): Promise<FollowEnd> {
+    const record = this.record(taskId);
+    if (!this.inConfig(record)) return "gone";
+    return followTask(this.fleet.transport(record.host), taskId, options.stream ?? defaultStream(record), options.offset ?? 0, onLine, options.signal);
   }
 
   /** Kills a task and returns its final row (`cancelled`), or its result if it had already ended. */

@@ -25,13 +25,26 @@ export const taskStatusTool = defineTool({
 export const taskLogsTool = defineTool({
   name: "task_logs",
   title: "Task logs",
-  description: "The last lines PicoClaw printed for a task (running or finished).",
-  input: { task_id: taskId, lines: z.number().int().min(1).max(10_000).optional().describe("How many lines from the end (default 50)") },
-  output: { task_id: z.string(), host: z.string(), lines: z.array(z.string()) },
+  description:
+    "What a task printed (running or finished): its last `lines` lines, or with `since` (a byte offset; 0 at first, then the next_since it returned) only what came after, a page at a time, so output is never read twice. `since` pages through a command's stdout, or PicoClaw's own log (stream: \"out\" for its stdout).",
+  input: {
+    task_id: taskId,
+    lines: z.number().int().min(1).max(10_000).optional().describe("How many lines from the end (default 50); ignored with since"),
+    since: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().describe("Byte offset to read on from: 0 first, then the next_since of the last call"),
+    stream: z.enum(["out", "log"]).optional().describe("With since: out (stdout) or log (PicoClaw's log file); default out for run_command, log for PicoClaw tasks"),
+  },
+  output: {
+    task_id: z.string(),
+    host: z.string(),
+    lines: z.array(z.string()),
+    stream: z.enum(["out", "log"]).optional(),
+    next_since: z.number().int().optional().describe("With since: pass it as since next time"),
+    complete: z.boolean().optional().describe("With since: the task ended and everything up to next_since was returned"),
+  },
   annotations: readOnly,
   text: logsText,
   wholeTask: true,
-  run: (args, ctx) => ctx.deps.tasks.logs(args.task_id, args.lines ?? 50),
+  run: (args, ctx) => ctx.deps.tasks.logs(args.task_id, args.lines ?? 50, args.since === undefined ? undefined : { offset: args.since, stream: args.stream }),
 });
 
 /** `task_list`: tasks known to the journal. */
