@@ -2,7 +2,7 @@ import type { FleetConfig } from "../config/schema.js";
 import type { Fleet } from "../fleet/fleet.js";
 import type { ExecResult } from "../fleet/types.js";
 import type { Logger } from "../log.js";
-import { errorResult, type HostResult } from "./host-result.js";
+import { errorResult, NotLaunched, type HostResult } from "./host-result.js";
 import { TaskJournal, type TaskRecord } from "./journal.js";
 import { frameAck } from "./frame-ack.js";
 import { CLEANED, cleanCommand, collectCommand, killCommand, LOG_CAP, logsCommand, runCommand } from "./remote-scripts.js";
@@ -26,7 +26,7 @@ export interface RunRequest {
   teardown?: boolean;
   /** Called when PicoClaw is missing on the host; resolves once it is installed. Absent: a missing PicoClaw fails the task. */
   deploy?: ((signal: AbortSignal) => Promise<void>) | undefined;
-  /** Schedules the launch (a fan-out's concurrency queue); default: at once. */
+  /** Schedules the launch (a fan-out's batches and concurrency queue); default: at once. May throw NotLaunched to end the task unlaunched. */
   schedule?: <T>(launch: () => Promise<T>) => Promise<T>;
 }
 
@@ -89,7 +89,7 @@ export class TaskService {
         : this.execute(taskId, req, cancelled.signal);
     const result = schedule(execute).then(
       (r) => this.settle(record, r),
-      (err: unknown) => this.settle(record, errorResult(req.host, taskId, "failed", err instanceof Error ? err.message : String(err))),
+      (err: unknown) => this.settle(record, errorResult(req.host, taskId, err instanceof NotLaunched ? err.status : "failed", err instanceof Error ? err.message : String(err))),
     );
     const running: RunningTask = {
       taskId,
@@ -213,6 +213,8 @@ export class TaskService {
     if (result.status === "running") return result;
     this.journal.finish(result, this.logTails.get(record.task_id));
     this.logTails.delete(record.task_id);
+    // Never launched (skipped by a fan-out's brakes, cancelled in its queue): nothing on the host to clean or tear down.
+    if (record.launched === false) return result;
     const host = record.host;
     const cleaned = this.cleanedByRunner.delete(record.task_id);
     if (this.config.tasks.retention_s === 0 && result.status !== "unreachable" && !cleaned) {

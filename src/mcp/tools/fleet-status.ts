@@ -44,6 +44,7 @@ export const fleetStatusTool = defineTool({
     summary: z.object({ total: z.number().int(), reachable: z.number().int(), installed: z.number().int(), duration_ms: z.number() }),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  touchesHosts: true,
   text: statusText,
   async run(args, ctx) {
     const status = await fleetStatus(ctx.deps, { hosts: args.hosts, labels: args.labels }, {
