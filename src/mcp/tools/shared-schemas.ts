@@ -75,7 +75,7 @@ export const orNull = <T extends z.ZodType>(inner: T, description: string) => in
 export const taskId = z.string().min(1).max(64).describe("A task_id from dispatch_task, fanout or task_list");
 
 /** A count or a percentage of the selected hosts (`"10%"`), for batch and max_failures. */
-const countOrPercent = (min: number) => z.union([z.number().int().min(min).max(1000), z.string().regex(/^(100|[1-9]\d?)%$/, 'expected a percentage such as "10%"')]);
+const countOrPercent = (min: number) => z.union([z.number().int().min(min).max(1000), z.string().max(4).regex(/^(100|[1-9]\d?)%$/, 'expected a percentage such as "10%"')]);
 
 /** The brakes of a fan-out (issue 14), shared by fanout and (later) run_command. */
 export const brakeOptions = {
