@@ -18,6 +18,8 @@ Options:
   --config PATH     fleet config (default: $PICOCLAW_FLEET_CONFIG, then ~/.openclaw/workspace/config/picoclaw-fleet.json)
   --json            machine-readable output for scripts
   --hosts a,b       only these hosts        --labels x,y   only hosts with all these labels
+  --plan            say what would happen, touch no host beyond a read-only probe
+  --yes             answer yes to policy.confirm_above (a terminal is asked instead)
   -h, --help        this help
 `;
 }
@@ -54,6 +56,12 @@ async function main(argv: string[]): Promise<number> {
       session: { type: "string" },
       port: { type: "string" },
       interval: { type: "string" },
+      batch: { type: "string" },
+      "max-failures": { type: "string" },
+      canary: { type: "string" },
+      plan: { type: "boolean", default: false },
+      yes: { type: "boolean", default: false },
+      since: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -75,7 +83,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const parsed: Parsed = { ...values, hostsList: list(values.hosts), labelsList: list(values.labels), args: rest };
-  const { openRuntime } = await import("./runtime.js");
+  const { openRuntime, secretValues } = await import("./runtime.js");
+  const { audited } = await import("./audit/audit-call.js");
+  const { packageVersion } = await import("./install-dir.js");
   let deps: Deps & { loaded: { created: boolean; path: string } };
   try {
     deps = await openRuntime({ ...(values.config ? { config: values.config } : {}), logLevel: process.env.PICOCLAW_FLEET_LOG ?? "warn" });
@@ -90,7 +100,14 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`No config found: wrote a template with the "local" host to ${deps.loaded.path}; add your SSH hosts there.\n`);
   }
   try {
-    return await verb.run(deps, parsed);
+    if (!verb.touchesHosts) return await verb.run(deps, parsed);
+    let reported: unknown;
+    const call = { tool: `cli ${verb.name}`, client: { name: "picoclaw-fleet-cli", version: packageVersion() }, args: { argv }, secrets: secretValues(deps.config), logger: deps.logger };
+    const out = await audited(deps.audit, call, async () => {
+      const code = await verb.run(deps, { ...parsed, report: (value) => (reported = value) });
+      return { ...(reported as object | undefined), exit_code: code };
+    });
+    return out.exit_code;
   } finally {
     await deps.fleet.close();
   }

@@ -1,6 +1,8 @@
 import type { FleetConfig } from "./config/schema.js";
 import type { Fleet } from "./fleet/fleet.js";
 import type { Logger } from "./log.js";
+import type { AuditLog } from "./audit/audit-log.js";
+import type { FanoutJournal } from "./tasks/fanout-journal.js";
 import type { TaskService } from "./tasks/task-service.js";
 
 /**
@@ -15,4 +17,8 @@ export interface Deps {
   logger: Logger;
   /** Runs and follows PicoClaw tasks (remote task directories and the local journal). */
   tasks: TaskService;
+  /** What each fan-out (and dispatch) was asked to do, for `retry`. */
+  fanouts: FanoutJournal;
+  /** The hash-chained record of every host-touching call. */
+  audit: AuditLog;
 }

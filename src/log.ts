@@ -40,3 +40,14 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
   }
   return out;
 }
+
+/**
+ * Security: each secret value (API key, passwords) replaced in every string of a value, so task
+ * output that echoes one (a PicoClaw printing its own config) never reaches a client or a record.
+ */
+export function scrubDeep(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === "string") return scrubSecrets(value, secrets);
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, secrets));
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubDeep(v, secrets)]));
+  return value;
+}

@@ -1,8 +1,10 @@
+import { AuditLog } from "./audit/audit-log.js";
 import type { FleetConfig } from "./config/schema.js";
 import type { Deps } from "./deps.js";
 import { Fleet } from "./fleet/fleet.js";
 import type { Logger } from "./log.js";
 import { teardownHost } from "./operations/teardown.js";
+import { FanoutJournal } from "./tasks/fanout-journal.js";
 import { TaskService } from "./tasks/task-service.js";
 
 /** Builds the dependency set from a validated config: the one place the parts are joined. */
@@ -13,6 +15,8 @@ export function buildDeps(config: FleetConfig, configPath: string, logger: Logge
     configPath,
     fleet,
     logger,
+    fanouts: new FanoutJournal(config.tasks.journal, config.tasks.journal_max_bytes),
+    audit: new AuditLog(config.audit.path ?? AuditLog.besideJournal(config.tasks.journal), config.audit.max_bytes),
     tasks: new TaskService(config, fleet, logger, {
       teardown: async (host) => {
         const row = await teardownHost(deps, host, false);

@@ -1,3 +1,6 @@
+import { createInterface } from "node:readline/promises";
+import type { Confirm } from "../operations/confirm.js";
+
 /**
  * Reads a whole-number option (`--timeout 30`) within bounds, with the validation message every
  * door uses: `Expected --timeout to be 1-86400, got 0`.
@@ -20,4 +23,22 @@ export function interruptible(what: string): AbortController {
     ac.abort();
   });
   return ac;
+}
+
+/**
+ * policy.confirm_above at a terminal: `--yes` answers for the person; a terminal asks them
+ * (y/N); a pipe without `--yes` cannot ask, so a large call is refused, saying how to proceed.
+ */
+export function cliConfirm(p: { [option: string]: unknown }): Confirm | undefined {
+  if (p.yes) return async () => "accept";
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  return async (question) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      const answer = await rl.question(`${question} [y/N] `);
+      return /^y(es)?$/i.test(answer.trim()) ? "accept" : "decline";
+    } finally {
+      rl.close();
+    }
+  };
 }

@@ -3,6 +3,8 @@ import { createActivity } from "../claw/activity.js";
 import type { Deps } from "../deps.js";
 import { ownSignal } from "../fleet/exec-session.js";
 import { apiKeyFor, deployHost, type DeployResult } from "../operations/deploy.js";
+import { planDeploy } from "../operations/plan-hosts.js";
+import { planText } from "../results/plan-text.js";
 import { interruptible } from "./args.js";
 import { ProgressBar } from "./progress.js";
 import { paint, renderTable, writeOutput } from "./table.js";
@@ -27,7 +29,13 @@ export function selectedHosts(deps: Deps, p: Parsed, usage: string): string[] {
  * or JSON. Exit 1 when any host failed, 130 when interrupted.
  */
 export async function deployCommand(deps: Deps, p: Parsed): Promise<number> {
-  const hosts = selectedHosts(deps, p, "deploy <host…> [--version v] [--force] [--json]");
+  const hosts = selectedHosts(deps, p, "deploy <host…> [--version v] [--force] [--plan] [--json]");
+  if (p.plan) {
+    const plans = await Promise.all(hosts.map((host) => planDeploy(deps, { host, version: p.version as string | undefined, force: Boolean(p.force) })));
+    p.report?.({ results: plans.map((d) => ({ host: d.host, status: "plan" })) });
+    writeOutput(p.json, { results: plans }, () => plans.map((d) => planText(d.plan)).join("\n\n"));
+    return 0;
+  }
   apiKeyFor(deps); // a missing key env var stops here, before any host is touched
   const version = typeof p.version === "string" ? p.version : undefined;
   const started = Date.now();
@@ -61,6 +69,7 @@ export async function deployCommand(deps: Deps, p: Parsed): Promise<number> {
   const rows = results as DeployRow[];
   const ok = rows.filter((r) => r.status === "succeeded").length;
   const summary = { total: rows.length, succeeded: ok, failed: rows.length - ok, duration_ms: Date.now() - started };
+  p.report?.({ results: rows });
   writeOutput(p.json, { results: rows, summary }, () => `${deployTable(rows)}\n\n${ok}/${rows.length} deployed (${(summary.duration_ms / 1000).toFixed(1)} s)`);
   if (ac.signal.aborted) return 130;
   return ok === rows.length ? 0 : 1;

@@ -5,9 +5,10 @@
 export class ProgressBar {
   private readonly enabled: boolean;
   private failures = 0;
+  private done = 0;
 
   constructor(
-    private readonly label: string,
+    private label: string,
     private readonly total: number,
     private readonly stream: NodeJS.WriteStream = process.stderr,
   ) {
@@ -16,6 +17,7 @@ export class ProgressBar {
 
   /** Redraws after one more item finished; `failed` counts it among the failures. */
   tick(done: number, failed = false, note = ""): void {
+    this.done = done;
     if (failed) this.failures++;
     if (!this.enabled) return;
     const width = 24;
@@ -23,6 +25,12 @@ export class ProgressBar {
     const bar = `${"#".repeat(filled)}${"-".repeat(width - filled)}`;
     const fails = this.failures ? `, ${this.failures} failed` : "";
     this.stream.write(`\r\u001b[2K${this.label} [${bar}] ${done}/${this.total}${fails} ${note}`.slice(0, (this.stream.columns || 100) - 1));
+  }
+
+  /** Names the stage under way (`batch 2/4`) on the bar from now on. */
+  stage(text: string): void {
+    this.label = text;
+    this.tick(this.done);
   }
 
   /** Clears the line so the final table starts clean. */

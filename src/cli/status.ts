@@ -4,12 +4,13 @@ import { ProgressBar } from "./progress.js";
 import { paint, renderTable, writeOutput } from "./table.js";
 
 /** `picoclaw-fleet status`: the skill's fleet-status.sh table (name, host, SSH, PicoClaw, details). */
-export async function statusCommand(deps: Deps, args: { json: boolean; hosts?: string[]; labels?: string[] }): Promise<number> {
+export async function statusCommand(deps: Deps, args: { json: boolean; hosts?: string[]; labels?: string[]; report?: ((value: unknown) => void) | undefined }): Promise<number> {
   const selection = { hosts: args.hosts, labels: args.labels };
   const total = deps.fleet.select(selection).length;
   const bar = new ProgressBar("probing", total);
   const status = await fleetStatus(deps, selection, { onHost: (row, done) => bar.tick(done, !row.reachable, row.name) });
   bar.end();
+  args.report?.(status);
   writeOutput(args.json, status, () => statusTable(status));
   return 0;
 }

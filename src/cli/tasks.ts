@@ -20,6 +20,7 @@ export async function logsCommand(deps: Deps, p: Parsed): Promise<number> {
   const [id] = p.args;
   if (!id) throw new Error("Usage: picoclaw-fleet logs <task_id> [--lines N]");
   const out = await deps.tasks.logs(id, intOption("lines", p.lines, 1, 10_000) ?? 50);
+  p.report?.(out);
   writeOutput(p.json, out, () => out.lines.join("\n"));
   return 0;
 }
@@ -29,6 +30,7 @@ export async function killCommand(deps: Deps, p: Parsed): Promise<number> {
   const [id] = p.args;
   if (!id) throw new Error("Usage: picoclaw-fleet kill <task_id>");
   const result = await deps.tasks.kill(id);
+  p.report?.(result);
   writeOutput(p.json, result, () => `${result.task_id} on ${result.host}: ${result.status}${result.error ? ` (${result.error})` : ""}`);
   return result.status === "cancelled" || result.status === "succeeded" ? 0 : 1;
 }

@@ -1,6 +1,8 @@
 import type { Deps } from "../deps.js";
 import { teardown } from "../operations/teardown.js";
-import { interruptible } from "./args.js";
+import { planTeardown } from "../operations/plan-hosts.js";
+import { planText } from "../results/plan-text.js";
+import { cliConfirm, interruptible } from "./args.js";
 import { selectedHosts } from "./deploy.js";
 import { ProgressBar } from "./progress.js";
 import { paint, paintStatus, renderTable, writeOutput } from "./table.js";
@@ -12,11 +14,17 @@ import type { Parsed } from "./verbs.js";
  * unreachable.
  */
 export async function teardownCommand(deps: Deps, p: Parsed): Promise<number> {
-  const hosts = selectedHosts(deps, p, "teardown <host…> [--purge] [--json]");
+  const hosts = selectedHosts(deps, p, "teardown <host…> [--purge] [--plan] [--json]");
+  if (p.plan) {
+    const planned = await planTeardown(deps, hosts, Boolean(p.purge));
+    writeOutput(p.json, planned, () => planText(planned.plan));
+    return 0;
+  }
   const bar = new ProgressBar("tearing down", hosts.length);
   const ac = interruptible("stopping the teardown");
-  const out = await teardown(deps, hosts, Boolean(p.purge), ac.signal, (row, done) => bar.tick(done, row.status !== "succeeded", row.host));
+  const out = await teardown(deps, hosts, Boolean(p.purge), { signal: ac.signal, confirm: cliConfirm(p), onHost: (row, done) => bar.tick(done, row.status !== "succeeded", row.host) });
   bar.end();
+  p.report?.(out);
   writeOutput(p.json, out, () => {
     const c = paint(process.stdout);
     const rows = out.results.map((r) => [

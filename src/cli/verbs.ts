@@ -1,7 +1,9 @@
 import type { Deps } from "../deps.js";
 import { dashboardCommand } from "./dashboard.js";
 import { deployCommand } from "./deploy.js";
-import { dispatchCommand, fanoutCommand } from "./dispatch.js";
+import { auditCommand } from "./audit.js";
+import { dispatchCommand } from "./dispatch.js";
+import { fanoutCommand, retryCommand } from "./fanout.js";
 import { doctorCommand } from "./doctor.js";
 import { runVerb } from "./run.js";
 import { killCommand, logsCommand, tasksCommand } from "./tasks.js";
@@ -16,6 +18,8 @@ export interface Parsed {
   hostsList: string[] | undefined;
   labelsList: string[] | undefined;
   args: string[];
+  /** Hands the verb's result to the audit trail (set by the CLI for verbs that touch hosts). */
+  report?: (value: unknown) => void;
   [option: string]: unknown;
 }
 
@@ -25,6 +29,8 @@ export interface Verb {
   usage: string;
   summary: string;
   run(deps: Deps, parsed: Parsed): Promise<number>;
+  /** Reaches hosts: each run is recorded in the audit trail. */
+  touchesHosts?: true;
 }
 
 /** Every verb, in the order --help shows them. */
@@ -33,18 +39,27 @@ export const verbs: Verb[] = [
     name: "status",
     usage: "status [--hosts a,b] [--labels x]",
     summary: "probe every host: SSH, PicoClaw, load",
-    run: (deps, p) => statusCommand(deps, { json: p.json, ...(p.hostsList ? { hosts: p.hostsList } : {}), ...(p.labelsList ? { labels: p.labelsList } : {}) }),
+    touchesHosts: true,
+    run: (deps, p) => statusCommand(deps, { json: p.json, report: p.report, ...(p.hostsList ? { hosts: p.hostsList } : {}), ...(p.labelsList ? { labels: p.labelsList } : {}) }),
   },
-  { name: "deploy", usage: "deploy <host…> [--version v] [--force]", summary: "install or upgrade PicoClaw on hosts (checksum verified)", run: deployCommand },
-  { name: "dispatch", usage: 'dispatch <host|auto> "<task>" [--timeout S] [--teardown]', summary: "run one PicoClaw task, print its reply", run: dispatchCommand },
-  { name: "fanout", usage: 'fanout "<task>" [--hosts a,b | --labels x]', summary: "run a task on many hosts at once", run: fanoutCommand },
-  { name: "run", usage: 'run "<command>" [--hosts a,b | --labels x] [--timeout S]', summary: "run a shell command on many hosts (no PicoClaw, no model)", run: runVerb },
-  { name: "teardown", usage: "teardown <host…> [--purge]", summary: "remove PicoClaw and its key files (--purge: ~/.picoclaw too)", run: teardownCommand },
+  { name: "deploy", usage: "deploy <host…> [--version v] [--force] [--plan]", summary: "install or upgrade PicoClaw on hosts (checksum verified)", touchesHosts: true, run: deployCommand },
+  { name: "dispatch", usage: 'dispatch <host|auto> "<task>" [--timeout S] [--teardown] [--plan]', summary: "run one PicoClaw task, print its reply", touchesHosts: true, run: dispatchCommand },
+  {
+    name: "fanout",
+    usage: 'fanout "<task>" [--hosts a,b | --labels x] [--batch N|N%] [--max-failures N|N%] [--canary N] [--plan] [--yes]',
+    summary: "run a task on many hosts, in batches with a failure budget if asked",
+    touchesHosts: true,
+    run: fanoutCommand,
+  },
+  { name: "run", usage: 'run "<command>" [--hosts a,b | --labels x] [--timeout S] [--batch N|N%] [--plan]', summary: "run a shell command on many hosts (no PicoClaw, no model)", touchesHosts: true, run: runVerb },
+  { name: "retry", usage: "retry <fanout_id> [--batch N|N%] [--max-failures N|N%] [--plan]", summary: "rerun a fan-out's failed, timed-out and unreachable hosts", touchesHosts: true, run: retryCommand },
+  { name: "teardown", usage: "teardown <host…> [--purge] [--plan]", summary: "remove PicoClaw and its key files (--purge: ~/.picoclaw too)", touchesHosts: true, run: teardownCommand },
   { name: "tasks", usage: "tasks [--status s] [--hosts h] [--limit N] [--before id]", summary: "tasks started so far (kept across restarts)", run: tasksCommand },
-  { name: "logs", usage: "logs <task_id> [--lines N]", summary: "the last lines a task printed", run: logsCommand },
-  { name: "kill", usage: "kill <task_id>", summary: "kill a running task and everything it started", run: killCommand },
+  { name: "logs", usage: "logs <task_id> [--lines N]", summary: "the last lines a task printed", touchesHosts: true, run: logsCommand },
+  { name: "kill", usage: "kill <task_id>", summary: "kill a running task and everything it started", touchesHosts: true, run: killCommand },
   { name: "dashboard", usage: "dashboard [--port N] [--interval S]", summary: "the fleet live in a browser, on 127.0.0.1 (prints the URL)", run: dashboardCommand },
-  { name: "doctor", usage: "doctor", summary: "validate the config, probe each host, say what to fix", run: (deps, p) => doctorCommand(deps, { json: p.json }) },
+  { name: "audit", usage: "audit [verify] [--since 2h] [--hosts h]", summary: "what was done to the fleet, by whom; verify checks the hash chain", run: auditCommand },
+  { name: "doctor", usage: "doctor", summary: "validate the config, probe each host, say what to fix", touchesHosts: true, run: (deps, p) => doctorCommand(deps, { json: p.json }) },
   {
     name: "led",
     usage: "led <action> [args] [--brightness 0-1]",

@@ -112,6 +112,16 @@ export const configSchema = z.strictObject({
       allowed_labels: z
         .partialRecord(z.enum(POLICY_TOOLS), z.array(z.string().min(1)).min(1, "expected at least one label (to switch a tool off, use disabled_tools)"))
         .default({}),
+      /** A destructive call touching more hosts than this asks the person first (MCP elicitation); absent: never asks. */
+      confirm_above: z.number().int().min(0).max(100_000).optional(),
+    })
+    .prefault({}),
+  audit: z
+    .object({
+      /** The tamper-evident record of every host-touching call; default beside the task journal. */
+      path: z.string().min(1).optional(),
+      /** Past this size the audit file moves to `.1` and a new one continues the hash chain. */
+      max_bytes: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
     })
     .prefault({}),
   allow_adhoc_hosts: z.boolean().default(false),

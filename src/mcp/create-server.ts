@@ -11,6 +11,7 @@ export const INSTRUCTIONS = [
   "picoclaw-fleet runs PicoClaw tasks on SSH hosts. Hosts are named in the fleet config: fleet_status lists them (reachable, PicoClaw version, load); tools take those names, not addresses.",
   "To ask many hosts the same thing, call fanout once (hosts, or labels, or all), never a loop of dispatch_task. Read its text or `groups`: each distinct answer once with its hosts folded (host[01-20]); failures come with their reason.",
   "Long work: dispatch_task and fanout return after wait_s (default 45) with status running and task_ids; follow with task_status, read output with task_logs, stop with task_kill. timeout_s kills the task on its host.",
+  'Brakes for risky work over many hosts: fanout with canary: 1, batch: "10%" and max_failures stops early (hosts never started come back skipped); plan: true on fanout, dispatch_task, deploy_host or teardown says what would happen and runs nothing; fanout with retry: "<fanout_id>" reruns only the failed hosts.',
   'Succeeded rows leave raw stdout/stderr out; pass output: "full" to get them, or ask task_status for one task. task_list pages with limit and before.',
 ].join("\n");
 

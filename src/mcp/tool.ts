@@ -1,8 +1,10 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { audited } from "../audit/audit-call.js";
 import type { Deps } from "../deps.js";
-import { scrubSecrets } from "../log.js";
+import type { Confirm } from "../operations/confirm.js";
+import { scrubDeep, scrubSecrets } from "../log.js";
 import { fitBudget, RESULT_BUDGET_BYTES, wholeTaskBudget } from "../results/budget.js";
 import { secretValues } from "../runtime.js";
 import { appToolMeta } from "./fleet-app.js";
@@ -23,6 +25,8 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Sends notifications/progress when the client gave a progress token; a no-op otherwise. */
   progress: (progress: number, total?: number, message?: string) => void;
+  /** Asks the person through the client (MCP elicitation, form mode); absent when the client did not declare it. */
+  confirm?: Confirm | undefined;
 }
 
 /** A tool failure that the client should see as `isError: true` with this message. */
@@ -44,6 +48,8 @@ export interface ToolDef<I extends z.ZodRawShape, O extends z.ZodRawShape> {
   wholeTask?: true;
   /** Set on tools whose result the fleet page renders (MCP Apps: `_meta.ui.resourceUri`); their text block is unchanged. */
   app?: true;
+  /** Set on tools that reach hosts: each call is recorded in the audit trail (src/audit). */
+  touchesHosts?: true;
   run(args: z.infer<z.ZodObject<I>>, ctx: ToolContext): Promise<z.infer<z.ZodObject<O>>>;
 }
 
@@ -67,17 +73,6 @@ function toolResult(value: object, text: string, budget: number): CallToolResult
 /** An error result whose message says what to do next. */
 function toolErrorResult(message: string): CallToolResult {
   return { isError: true, content: [{ type: "text", text: message }] };
-}
-
-/**
- * Security: each secret value (API key, passwords) replaced in every string of a result, so task
- * output that echoes one (a PicoClaw printing its own config) never reaches the client.
- */
-function scrubDeep(value: unknown, secrets: readonly string[]): unknown {
-  if (typeof value === "string") return scrubSecrets(value, secrets);
-  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, secrets));
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubDeep(v, secrets)]));
-  return value;
 }
 
 /** Registers one tool on the server, wiring progress, cancellation, error translation and secret scrubbing. */
@@ -112,10 +107,13 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
       };
       const signal = AbortSignal.any([extra.signal, shutdown]);
       const started = Date.now();
-      const work = def.run(args, { deps, signal, progress });
+      const secrets = secretValues(deps.config);
+      const confirm = server.server.getClientCapabilities()?.elicitation?.form ? elicitConfirm(server, signal) : undefined;
+      const call = () => def.run(args, { deps, signal, progress, confirm });
+      const client = server.server.getClientVersion();
+      const work = def.touchesHosts ? audited(deps.audit, { tool: def.name, client: client ? { name: client.name, version: client.version } : null, args, secrets, logger: deps.logger }, call) : call();
       inflight.add(work);
       void work.catch(() => undefined).finally(() => inflight.delete(work));
-      const secrets = secretValues(deps.config);
       try {
         const raw = await work;
         deps.logger.debug({ tool: def.name, ms: Date.now() - started }, "tool done");
@@ -129,6 +127,21 @@ export function registerTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(
       }
     }) as never,
   );
+}
+
+/** The person's yes or no, asked through the client in form mode; an unchecked box counts as no. */
+function elicitConfirm(server: McpServer, signal: AbortSignal): Confirm {
+  return async (question) => {
+    const answer = await server.server.elicitInput(
+      {
+        mode: "form",
+        message: question,
+        requestedSchema: { type: "object", properties: { confirm: { type: "boolean", title: "Run it", description: "Tick to let this call touch every one of these hosts", default: true } } },
+      },
+      { signal },
+    );
+    return answer.action === "accept" && answer.content?.confirm === false ? "decline" : answer.action;
+  };
 }
 
 interface ExtraLike {

@@ -1,11 +1,17 @@
 import { createActivity } from "../claw/activity.js";
 import type { Deps } from "../deps.js";
+import type { HostConfig } from "../config/schema.js";
+import { newFanoutId } from "../tasks/fanout-journal.js";
 import { errorResult, type HostResult } from "../tasks/host-result.js";
 import type { TaskKind } from "../tasks/remote-scripts.js";
 import type { RunRequest, RunningTask } from "../tasks/task-service.js";
 import { deployHost } from "./deploy.js";
 import { pickHost } from "./pick-host.js";
-import { applyPolicy } from "./policy.js";
+import { confirmLarge, type Confirm } from "./confirm.js";
+import { planRun, type Plan } from "./plan.js";
+import { planReason } from "./plan-hosts.js";
+import { applyPolicy, policyVerdicts } from "./policy.js";
+import { journaledOptions } from "./retry.js";
 import { settleWithin } from "./wait.js";
 
 /** What dispatch_task and fanout share: how long, how to wait, what to do around the task. */
@@ -23,12 +29,19 @@ export interface DispatchInput extends RunOptions {
   task: string;
   host?: string | undefined;
   labels?: string[] | undefined;
+  /** Touch no host beyond the read-only probe: say what would happen. */
+  plan?: boolean | undefined;
 }
+
+/** dispatch_task's row, with the id it is journaled under (a `retry` of it reruns the task if it failed), or its plan. */
+export type DispatchResult = HostResult & { fanout_id?: string; plan?: Plan };
 
 /** Callbacks from the door (MCP or CLI): plain functions and a signal, never protocol objects. */
 export interface OperationContext {
   signal?: AbortSignal | undefined;
   progress?: ((progress: number, total?: number, message?: string) => void) | undefined;
+  /** Asks the person to confirm a large destructive call (policy.confirm_above); absent when the door cannot ask. */
+  confirm?: Confirm | undefined;
 }
 
 /** The RunRequest for one host, with the config's defaults filled in; a shell command needs no PicoClaw. */
@@ -66,11 +79,17 @@ export async function collect(deps: Deps, started: RunningTask[], hosts: string[
 }
 
 /** `dispatch_task`: one task on one host (by name, by labels, or the least loaded), within wait_s. */
-export async function dispatch(deps: Deps, input: DispatchInput, ctx: OperationContext = {}): Promise<HostResult> {
+export async function dispatch(deps: Deps, input: DispatchInput, ctx: OperationContext = {}): Promise<DispatchResult> {
   const named = Boolean(input.host) && input.host !== "auto";
-  const allowed = applyPolicy(deps.config, "dispatch_task", named ? [deps.fleet.host(input.host!)] : deps.fleet.select({ labels: input.labels }), { explicit: named, teardown: input.teardown });
+  const candidates = named ? [deps.fleet.host(input.host!)] : deps.fleet.select({ labels: input.labels });
+  const scope = { explicit: named, teardown: input.teardown };
+  if (input.plan) return planDispatch(deps, input, candidates, named, ctx.signal);
+  const allowed = applyPolicy(deps.config, "dispatch_task", candidates, scope);
   const host = named ? allowed[0]!.name : await pickHost(deps, input.labels, ctx.signal, allowed.map((h) => h.name));
+  await confirmLarge(deps, "dispatch_task", [host], ctx.confirm);
   const running = deps.tasks.run(runRequest(deps, host, input.task, input));
+  const fanoutId = newFanoutId();
+  deps.fanouts.record({ fanout_id: fanoutId, started_at: new Date().toISOString(), tool: "dispatch_task", task: input.task, jobs: [{ host, task_id: running.taskId }], options: journaledOptions(input) });
   const started = Date.now();
   const timeoutS = input.timeout_s ?? deps.config.defaults.timeout_s;
   const tick = setInterval(() => ctx.progress?.(Math.round((Date.now() - started) / 1000), timeoutS, `running on ${host}`), 2000);
@@ -79,9 +98,17 @@ export async function dispatch(deps: Deps, input: DispatchInput, ctx: OperationC
   try {
     const [result] = await collect(deps, [running], [host], input, ctx);
     leds.hostDone(result!.status);
-    return result!;
+    return { ...result!, fanout_id: fanoutId };
   } finally {
     clearInterval(tick);
     void leds.finish();
   }
+}
+
+/** dispatch_task's dry run: the host it would pick (auto probes, read-only), and what would happen there. */
+async function planDispatch(deps: Deps, input: DispatchInput, candidates: HostConfig[], named: boolean, signal?: AbortSignal): Promise<DispatchResult> {
+  const allowed = policyVerdicts(deps.config, "dispatch_task", candidates, { explicit: named, teardown: input.teardown }).filter((v) => !v.refused_by);
+  const pick = named || !allowed.length ? candidates : [deps.fleet.host(await pickHost(deps, input.labels, signal, allowed.map((v) => v.host.name)))];
+  const plan = await planRun(deps, { tool: "dispatch_task", hosts: pick, selected_by: named ? "named in host" : "auto: the least-loaded reachable host", explicit: named, teardown: input.teardown, deploy: input.deploy }, signal);
+  return { ...errorResult(plan.hosts[0]!.host, "", "skipped", planReason(plan.hosts[0]!)), plan };
 }

@@ -68,3 +68,17 @@ export function applyPolicy(config: FleetConfig, tool: PolicyTool, hosts: readon
   }
   return allowed;
 }
+
+/**
+ * For a dry run: the rule that would refuse each host, without throwing (`refused_by` absent: allowed).
+ * Named hosts are all-or-nothing at run time, so one refused named host means the call is refused.
+ */
+export function policyVerdicts(config: FleetConfig, tool: PolicyTool, hosts: readonly HostConfig[], scope: PolicyScope): { host: HostConfig; refused_by?: string }[] {
+  return hosts.map((host) => {
+    for (const rule of rulesFor(tool, scope)) {
+      if (config.policy.disabled_tools.includes(rule)) return { host, refused_by: `policy.disabled_tools lists ${rule}` };
+      if (!permits(config, rule, host)) return { host, refused_by: `policy.allowed_labels.${rule} [${config.policy.allowed_labels[rule]!.join(", ")}]` };
+    }
+    return { host };
+  });
+}

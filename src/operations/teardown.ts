@@ -2,12 +2,15 @@ import PQueue from "p-queue";
 import type { Deps } from "../deps.js";
 import { commandLine } from "../fleet/shell.js";
 import { TASKS_DIR } from "../tasks/remote-scripts.js";
+import { confirmLarge } from "./confirm.js";
+import type { OperationContext } from "./dispatch.js";
 import { applyPolicy } from "./policy.js";
 
 /** One host's row of `teardown`. */
 export interface TeardownRow {
   host: string;
-  status: "succeeded" | "failed" | "unreachable";
+  /** skipped: a plan, which touched nothing. */
+  status: "succeeded" | "failed" | "unreachable" | "skipped";
   removed: string[];
   error?: string;
 }
@@ -41,8 +44,10 @@ export async function teardownHost(deps: Deps, host: string, purge: boolean, sig
 }
 
 /** `teardown` over many hosts at once, each a row; never fails as a whole. */
-export async function teardown(deps: Deps, hosts: string[], purge: boolean, signal?: AbortSignal, onHost?: (row: TeardownRow, done: number) => void): Promise<{ results: TeardownRow[] }> {
+export async function teardown(deps: Deps, hosts: string[], purge: boolean, ctx: OperationContext & { onHost?: (row: TeardownRow, done: number) => void } = {}): Promise<{ results: TeardownRow[] }> {
+  const { signal, onHost } = ctx;
   const names = applyPolicy(deps.config, "teardown", deps.fleet.select({ hosts }), { explicit: true }).map((h) => h.name);
+  await confirmLarge(deps, "teardown", names, ctx.confirm);
   const queue = new PQueue({ concurrency: deps.config.defaults.concurrency });
   let done = 0;
   const results = await Promise.all(

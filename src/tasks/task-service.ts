@@ -1,7 +1,7 @@
 import type { FleetConfig } from "../config/schema.js";
 import type { Fleet } from "../fleet/fleet.js";
 import type { Logger } from "../log.js";
-import { errorResult, type HostResult } from "./host-result.js";
+import { errorResult, NotLaunched, type HostResult } from "./host-result.js";
 import { TaskJournal, type TaskRecord } from "./journal.js";
 import { LOG_CAP, type TaskKind } from "./remote-scripts.js";
 import { DetachedWatch } from "./detached-watch.js";
@@ -32,7 +32,7 @@ export interface RunRequest {
   teardown?: boolean;
   /** Called when PicoClaw is missing on the host; resolves once it is installed. Absent: a missing PicoClaw fails the task. */
   deploy?: ((signal: AbortSignal) => Promise<void>) | undefined;
-  /** Schedules the launch (a fan-out's concurrency queue); default: at once. */
+  /** Schedules the launch (a fan-out's batches and concurrency queue); default: at once. May throw NotLaunched to end the task unlaunched. */
   schedule?: <T>(launch: () => Promise<T>) => Promise<T>;
 }
 
@@ -103,7 +103,7 @@ export class TaskService {
     const dropped = new Promise<HostResult>((resolve) => (dropQueued = resolve));
     const result = Promise.race([schedule(execute), dropped]).then(
       (r) => this.settle(record, r),
-      (err: unknown) => this.settle(record, errorResult(req.host, taskId, "failed", err instanceof Error ? err.message : String(err))),
+      (err: unknown) => this.settle(record, errorResult(req.host, taskId, err instanceof NotLaunched ? err.status : "failed", err instanceof Error ? err.message : String(err))),
     );
     const running: RunningTask = {
       taskId,
@@ -266,9 +266,11 @@ export class TaskService {
     if (result.status === "running") return result;
     this.journal.finish(result, this.logTails.get(record.task_id));
     this.logTails.delete(record.task_id);
+    // Never launched (skipped by a fan-out's brakes, cancelled in its queue): nothing on the host to clean or tear down.
+    if (record.launched === false) return result;
     const host = record.host;
     const cleaned = this.cleanedByRunner.delete(record.task_id);
-    if (this.config.tasks.retention_s === 0 && result.status !== "unreachable" && !cleaned && record.launched !== false) {
+    if (this.config.tasks.retention_s === 0 && result.status !== "unreachable" && !cleaned) {
       await this.fleet.transport(host).exec(cleanCommand(record.task_id), this.execOptions(30));
     }
     if (record.teardown) await this.hooks.teardown(host).catch((err: Error) => this.log.warn({ host, err: err.message }, "teardown after task failed"));

@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { deployHost } from "../../operations/deploy.js";
+import { planDeploy } from "../../operations/plan-hosts.js";
+import { planText } from "../../results/plan-text.js";
 import { deployText } from "../../results/tool-texts.js";
 import { defineTool } from "../tool.js";
-import { hostName } from "./shared-schemas.js";
+import { hostName, planFlag, planSchema } from "./shared-schemas.js";
 
 /** `deploy_host`: PicoClaw installed (or upgraded) on one host from a verified release. */
 export const deployHostTool = defineTool({
@@ -14,6 +16,7 @@ export const deployHostTool = defineTool({
     host: hostName,
     version: z.string().min(1).max(64).regex(/^(latest|v?\d+\.\d+\.\d+[\w.-]*)$/, "expected latest or a tag like v0.2.9").optional().describe('Release tag such as "v0.2.9", or "latest" (default: config release.version)'),
     force: z.boolean().optional().describe("Reinstall even when that version is already installed"),
+    plan: planFlag,
   },
   output: {
     host: z.string(),
@@ -28,8 +31,10 @@ export const deployHostTool = defineTool({
     previous_version: z.string().optional().describe("The version this deploy replaced, when one was installed"),
     downgraded: z.literal(true).optional().describe('Set when an older version replaced a newer one (action stays "upgraded": "replaced by another version")'),
     warning: z.string().optional(),
+    plan: planSchema,
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  text: deployText,
-  run: (args, ctx) => deployHost(ctx.deps, args, ctx),
+  touchesHosts: true,
+  text: (out) => (out.plan ? planText(out.plan) : deployText(out)),
+  run: (args, ctx) => (args.plan ? planDeploy(ctx.deps, args, ctx.signal) : deployHost(ctx.deps, args, ctx)),
 });

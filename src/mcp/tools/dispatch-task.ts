@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { dispatch } from "../../operations/dispatch.js";
 import { briefRow, hostResultText } from "../../results/host-text.js";
+import { planText } from "../../results/plan-text.js";
 import { defineTool } from "../tool.js";
-import { argText, hostResult, labelList, outputMode, runOptions, taskText } from "./shared-schemas.js";
+import { argText, hostResult, labelList, outputMode, planFlag, planSchema, runOptions, taskText } from "./shared-schemas.js";
 
 /** `dispatch_task`: one PicoClaw task on one host, bounded by a timeout that kills. */
 export const dispatchTaskTool = defineTool({
@@ -19,9 +20,14 @@ export const dispatchTaskTool = defineTool({
     session: argText("session", 128).optional().describe("Name a conversation to continue it across tasks on this host (e.g. \"notes\"); default: each task has a session of its own, removed when it ends"),
     model: argText("model", 128).optional().describe("PicoClaw model name (--model) for this task"),
     output: outputMode,
+    plan: planFlag,
   },
-  output: hostResult.shape,
+  output: { ...hostResult.shape, fanout_id: z.string().optional().describe("The id this run is journaled under: fanout with retry reruns it if it failed"), plan: planSchema },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-  text: hostResultText,
-  run: async (args, ctx) => briefRow(await dispatch(ctx.deps, args, ctx), args.output === "full"),
+  touchesHosts: true,
+  text: (out) => (out.plan ? planText(out.plan) : hostResultText(out)),
+  run: async (args, ctx) => {
+    const out = await dispatch(ctx.deps, args, ctx);
+    return { ...briefRow(out, args.output === "full"), ...(out.fanout_id ? { fanout_id: out.fanout_id } : {}), ...(out.plan ? { plan: out.plan } : {}) };
+  },
 });

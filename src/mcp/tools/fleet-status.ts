@@ -45,6 +45,7 @@ export const fleetStatusTool = defineTool({
   },
   app: true,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  touchesHosts: true,
   text: statusText,
   async run(args, ctx) {
     const status = await fleetStatus(ctx.deps, { hosts: args.hosts, labels: args.labels }, {

@@ -1,3 +1,4 @@
+import { TASK_STATUSES, type TaskStatus } from "../../tasks/host-result.js";
 import { z } from "zod";
 
 /** A host name as the config spells it (validated against the config by the fleet). */
@@ -17,7 +18,7 @@ export const labelList = z.array(z.string().min(1).max(64)).min(1).max(32);
 export const hostResult = z.object({
   host: z.string(),
   task_id: z.string(),
-  status: z.enum(["succeeded", "failed", "timed_out", "unreachable", "cancelled", "running"]),
+  status: z.enum(TASK_STATUSES as [TaskStatus, ...TaskStatus[]]).describe("skipped: a fan-out's brakes (failure budget, canary, plan) never started this host"),
   exit_code: z.number().int().nullable(),
   reply: z.string().describe("PicoClaw's answer alone: the text after its last 🦞 marker"),
   stdout: z.string().optional().describe('Everything PicoClaw printed (banner, log lines, reply), head and tail kept past the cap; left out of a succeeded row unless output: "full" (task_status has it)'),
@@ -88,3 +89,44 @@ export const orNull = <T extends z.ZodType>(inner: T, description: string) => in
 
 /** A task id as task_* tools take it. */
 export const taskId = z.string().min(1).max(64).describe("A task_id from dispatch_task, fanout or task_list");
+
+/** A count or a percentage of the selected hosts (`"10%"`), for batch and max_failures. */
+const countOrPercent = (min: number) => z.union([z.number().int().min(min).max(1000), z.string().max(4).regex(/^(100|[1-9]\d?)%$/, 'expected a percentage such as "10%"')]);
+
+/** The brakes of a fan-out (issue 14), shared by fanout and (later) run_command. */
+export const brakeOptions = {
+  batch: countOrPercent(1).optional().describe('Hosts per batch, a count or "N%" of the selected hosts: batches run one after another (default: all at once, bounded by concurrency)'),
+  max_failures: countOrPercent(0)
+    .optional()
+    .describe('Failed, timed-out and unreachable hosts tolerated (a count or "N%"); once passed, no further batch starts and the rest are skipped rows (default: no limit)'),
+  canary: z.number().int().min(1).max(1000).optional().describe("Run this many hosts first, alone; the rest start only when every canary succeeded"),
+};
+
+/** `plan: true`, on every tool that changes hosts. */
+export const planFlag = z.boolean().optional().describe("Dry run: touch no host beyond a read-only probe, and say what would happen (hosts and why, deploys, policy refusals, unreachable hosts, batches)");
+
+/** A dry run's findings (src/operations/plan.ts), in every result of a call made with plan: true. */
+export const planSchema = z
+  .object({
+    tool: z.string(),
+    selected_by: z.string(),
+    hosts: z.array(
+      z.object({
+        host: z.string(),
+        action: z.string().describe("What would happen there: run, deploy then run, install, upgrade, unchanged, remove, refused, unreachable"),
+        reachable: orNull(z.boolean(), "Whether the read-only probe reached it"),
+        picoclaw: orNull(z.string(), "PicoClaw version installed now, or missing"),
+        refused_by: z.string().optional().describe("The policy rule that refuses it"),
+        error: z.string().optional(),
+        batch: z.number().int().optional(),
+      }),
+    ),
+    release: z.object({ version: z.string().optional(), assets: z.record(z.string(), z.string()).optional(), error: z.string().optional() }).optional().describe("The release a deploy would install, per arch"),
+    batches: z.array(z.string()).optional().describe("Each batch's hosts in node-range form, in order"),
+    canary: z.number().int().optional(),
+    max_failures: orNull(z.number().int(), "Failures tolerated before no further batch starts").optional(),
+    confirm: z.string().optional().describe("The question policy.confirm_above would ask the person first"),
+    refused: z.string().optional().describe("Why the whole call would be refused"),
+  })
+  .optional()
+  .describe("Set when plan: true: what the call would do; nothing was run");

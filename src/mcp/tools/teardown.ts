@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { teardown } from "../../operations/teardown.js";
+import { planTeardown } from "../../operations/plan-hosts.js";
+import { planText } from "../../results/plan-text.js";
 import { teardownText } from "../../results/tool-texts.js";
 import { defineTool } from "../tool.js";
-import { hostNames } from "./shared-schemas.js";
+import { hostNames, planFlag, planSchema } from "./shared-schemas.js";
 
 /** `teardown`: PicoClaw removed from hosts, each a row. */
 export const teardownTool = defineTool({
@@ -13,11 +15,17 @@ export const teardownTool = defineTool({
   input: {
     hosts: hostNames.describe("Host names from the config"),
     purge: z.boolean().optional().describe("Also remove ~/.picoclaw and task directories (default false)"),
+    plan: planFlag,
   },
   output: {
-    results: z.array(z.object({ host: z.string(), status: z.enum(["succeeded", "failed", "unreachable"]), removed: z.array(z.string()), error: z.string().optional() })),
+    results: z.array(z.object({ host: z.string(), status: z.enum(["succeeded", "failed", "unreachable", "skipped"]), removed: z.array(z.string()), error: z.string().optional() })),
+    plan: planSchema,
   },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-  text: teardownText,
-  run: (args, ctx) => teardown(ctx.deps, args.hosts, Boolean(args.purge), ctx.signal, (_row, done) => ctx.progress(done, args.hosts.length)),
+  touchesHosts: true,
+  text: (out) => (out.plan ? planText(out.plan) : teardownText(out)),
+  run: (args, ctx) =>
+    args.plan
+      ? planTeardown(ctx.deps, args.hosts, Boolean(args.purge), ctx.signal)
+      : teardown(ctx.deps, args.hosts, Boolean(args.purge), { ...ctx, onHost: (_row, done) => ctx.progress(done, args.hosts.length) }),
 });
