@@ -148,14 +148,25 @@ export class SshTransport implements HostTransport {
     });
   }
 
+  /**
+   * Runs `work` on a control channel. An abort frees the caller at once, even while the work still
+   * winds down (an SFTP transfer waits for the server's answers to what it had sent); the channel
+   * is given back when the work has ended.
+   */
   private async withChannel<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
     clearTimeout(this.idleTimer);
     const release = await this.channels.control(signal);
-    try {
-      return await work();
-    } finally {
-      release();
-    }
+    const running = work().finally(release);
+    if (!signal) return running;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        running.catch(() => undefined);
+        reject(signal.reason);
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      running.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
   }
 
   private armIdleClose(): void {

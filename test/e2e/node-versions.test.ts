@@ -30,7 +30,7 @@ describe("mcp.json's entry under Node.js 20, 22 and 24", () => {
         expect(client.getInstructions()).toBe(INSTRUCTIONS);
         const { tools } = await client.listTools();
         expect(tools.map((t) => t.name)).toContain("fanout");
-        expect(tools).toHaveLength(12);
+        expect(tools).toHaveLength(13);
       } catch (err) {
         throw new Error(`Node.js ${major} (${command}): ${(err as Error).message}\n${stderr}`);
       } finally {

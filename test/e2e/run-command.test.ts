@@ -33,7 +33,7 @@ describe("run_command", () => {
     expect(res.structuredContent.groups).toEqual([
       expect.objectContaining({ status: "succeeded", reply: "x86_64", count: 6, hosts_compact: "h[01-05],local" }),
     ]);
-    expect(text(res)).toMatch(/^run_command: 6 hosts in [\d.]+ s: 6 succeeded; 1 distinct outcome\nsucceeded h\[01-05\],local \(6\): x86_64\n/);
+    expect(text(res)).toMatch(/^run_command f-[0-9a-z-]+: 6 hosts in [\d.]+ s: 6 succeeded; 1 distinct outcome\nsucceeded h\[01-05\],local \(6\): x86_64\n/);
   });
 
   it("gives each host its own group when their output differs, the shell's own $HOME in each", async () => {

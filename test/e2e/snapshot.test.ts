@@ -58,7 +58,7 @@ describe("the start-up snapshot and node dist/cli.js serve", () => {
       expect(snap!.getServerVersion()).toEqual({ name: "picoclaw-fleet", version: VERSION });
       expect(cli!.getServerVersion()).toEqual(snap!.getServerVersion());
       const tools = await snap!.listTools();
-      expect(tools.tools.length).toBe(12);
+      expect(tools.tools.length).toBe(13);
       expect(await cli!.listTools()).toEqual(tools);
       const rows = await Promise.all(
         [snap!, cli!].map(async (c) => ((await c.callTool({ name: "fleet_status", arguments: { hosts: ["h01"] } })) as { structuredContent: any }).structuredContent.hosts.map(stable)),

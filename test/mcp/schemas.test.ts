@@ -27,7 +27,7 @@ function typeArrays(schema: unknown, path: string): string[] {
 describe("tools/list schemas", () => {
   it("have no type arrays in any tool's input or output schema", async () => {
     const { tools } = await h.client.listTools();
-    expect(tools).toHaveLength(12);
+    expect(tools).toHaveLength(13);
     const found = tools.flatMap((t) => [...typeArrays(t.inputSchema, `${t.name}.inputSchema`), ...typeArrays(t.outputSchema, `${t.name}.outputSchema`)]);
     expect(found).toEqual([]);
   });
