@@ -48,6 +48,9 @@ async function main(argv: string[]): Promise<number> {
       teardown: { type: "boolean", default: false },
       "no-deploy": { type: "boolean", default: false },
       lines: { type: "string" },
+      follow: { type: "boolean", short: "f", default: false },
+      watch: { type: "boolean", default: false },
+      jsonl: { type: "boolean", default: false },
       limit: { type: "string" },
       before: { type: "string" },
       status: { type: "string" },
@@ -109,6 +112,8 @@ async function main(argv: string[]): Promise<number> {
     });
     return out.exit_code;
   } finally {
+    // Tasks handed back as running must reach their hosts before the connections close.
+    await deps.tasks.handedOff();
     await deps.fleet.close();
   }
 }

@@ -41,6 +41,8 @@ export async function serve(options: { config?: string } = {}): Promise<void> {
     // tasks already handed back as `running` go on, and the journal finds them after a restart.
     const grace = new Promise((r) => setTimeout(r, SHUTDOWN_GRACE_MS));
     await Promise.race([Promise.allSettled([...inflight]), grace]);
+    // Tasks handed back as `running` must reach their hosts before the connections close.
+    await Promise.race([runtime.tasks.handedOff(), grace]);
     await Promise.race([fleet.close(), grace]);
     await server.close().catch(() => undefined);
     process.exit(0);

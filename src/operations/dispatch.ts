@@ -63,7 +63,7 @@ export function runRequest(deps: Deps, host: string, task: string, o: RunOptions
  * Waits for started tasks within wait_s; on cancellation kills them all and waits (briefly) for
  * their `cancelled` rows. A task not done in time comes back as a `running` row with its task_id.
  */
-export async function collect(deps: Deps, started: RunningTask[], hosts: string[], o: RunOptions, ctx: OperationContext, onEach?: (r: HostResult, i: number) => void): Promise<HostResult[]> {
+export async function collect(deps: Deps, started: Pick<RunningTask, "taskId" | "result" | "cancel">[], hosts: string[], o: RunOptions, ctx: OperationContext, onEach?: (r: HostResult, i: number) => void): Promise<HostResult[]> {
   const waitMs = (o.wait_s ?? deps.config.defaults.wait_s) * 1000;
   const since = Date.now();
   const results = started.map((t) => t.result);

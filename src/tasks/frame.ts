@@ -36,7 +36,9 @@ function int(text: string | undefined): number | null {
 export function parseFrame(text: string): TaskFrame | null {
   const start = text.indexOf(MARK);
   if (start < 0) return null;
-  const sections = text.slice(start).split(MARK).slice(1);
+  // The runner's "started" line comes before its frame.
+  const sections = text.slice(start).split(MARK).slice(1).filter((part) => part.trim() !== "started");
+  if (sections.length === 0) return null;
   const head = sections[0]!.trim();
   if (head === "missing" || head === "gone") return { ...empty(), state: head };
   if (!head.startsWith("state=")) return null;

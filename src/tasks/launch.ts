@@ -4,7 +4,7 @@ import { detachCommand } from "./control-scripts.js";
 import type { DetachedWatch } from "./detached-watch.js";
 import { frameAck } from "./frame-ack.js";
 import { parseFrame, type TaskFrame } from "./frame.js";
-import { CLEANED, runCommand, type RunArgs } from "./remote-scripts.js";
+import { CLEANED, runCommand, STARTED, type RunArgs } from "./remote-scripts.js";
 
 /** How one launch of a task on its host came out. */
 export type Launched =
@@ -27,6 +27,8 @@ export interface LaunchSpec {
   frameBytes: number;
   /** How long a detached task is watched before its row says `running`. */
   watchMs: number;
+  /** Called once the task runs on its host (it no longer needs this process). */
+  onStarted(): void;
 }
 
 /**
@@ -38,10 +40,21 @@ export async function launchTask(fleet: Fleet, watch: DetachedWatch, spec: Launc
   const transport = fleet.transport(spec.host);
   // Once the whole result is here, the runner removes the task directory on the same channel.
   const ack = frameAck(clean);
+  let head = "";
+  const onStdout = (chunk: Buffer) => {
+    if (head.length < 4096) {
+      head += chunk.toString("latin1");
+      if (head.includes(STARTED)) {
+        head = "x".repeat(4096);
+        spec.onStarted();
+      }
+    }
+    ack.onStdout(chunk);
+  };
   const res = await transport.exec(runCommand(spec.args), {
     stdin: spec.message,
     stdinEnd: ack.stdinEnd,
-    onStdout: ack.onStdout,
+    onStdout,
     timeoutMs: spec.timeoutMs,
     maxOutputBytes: spec.frameBytes,
     lane: "task",
@@ -59,6 +72,7 @@ async function detached(fleet: Fleet, watch: DetachedWatch, spec: LaunchSpec): P
   if (res.failure) return { kind: "failure", failure: res.failure, detached: false };
   if (res.stdout.includes("\u001epcf missing")) return { kind: "missing" };
   if (!res.stdout.includes("\u001epcf detached")) return { kind: "no-result", why: `exit ${res.exitCode}: ${res.stderr.trim().split("\n").pop() ?? ""}` };
+  spec.onStarted();
   const outcome = await watch.wait(spec.host, spec.args.taskId, spec.watchMs);
   if (!outcome) return { kind: "waiting" };
   if ("gone" in outcome) return { kind: "gone" };

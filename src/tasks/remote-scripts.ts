@@ -137,7 +137,7 @@ cd "$HOME" || exit 1
 if [ "$K" = command ]; then ${TASK_MARKER}=$ID setsid sh -c "$msg" >"$D/out" 2>"$D/err" </dev/null &
 else ${TASK_MARKER}=$ID PICOCLAW_LOG_FILE="$D/log" NO_COLOR=1 setsid "$P" "$@" >"$D/out" 2>"$D/err" </dev/null &
 fi
-C=$!; echo "$C" > "$D/pid"
+C=$!; echo "$C" > "$D/pid"; printf '\\036pcf started\\n'
 setsid sh -c "$WATCHDOG" wd "$T" "$D" "$C" "$LIMIT" "$ID" >/dev/null 2>&1 </dev/null &
 W=$!
 wait "$C"; code=$?
@@ -193,6 +193,8 @@ export function runnerArgs(a: RunArgs): string[] {
   return [a.taskId, String(a.timeoutS), String(a.capBytes), a.session ?? "", a.model ?? "", JSON.stringify(a.meta), String(a.retentionS), String(a.maxOutputBytes), String(a.messageBytes), a.sessionFileToRemove ?? "", a.kind ?? "agent"];
 }
 
+/** What the runner prints once the task runs on its host: from then on the orchestrator may go away. */
+export const STARTED = "\u001epcf started\n";
 /** What the runner prints last: its result is complete. */
 export const FRAME_END = "\u001epcf end\n";
 /** The orchestrator's word to the runner that it holds the whole result. */

@@ -40,6 +40,8 @@ export interface RunRequest {
 export interface RunningTask {
   taskId: string;
   result: Promise<HostResult>;
+  /** Resolves once the task runs on its host (or ended, or never will): this process may then go. */
+  started: Promise<void>;
   /** Kills the task on its host (the result then comes back `cancelled`). */
   cancel(): Promise<void>;
 }
@@ -92,11 +94,13 @@ export class TaskService {
     };
     this.journal.start(record);
     const cancelled = new AbortController();
+    let markStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (markStarted = resolve));
     const schedule = req.schedule ?? ((launch) => launch());
     const execute = () => {
       if (cancelled.signal.aborted) return Promise.resolve(errorResult(req.host, taskId, "cancelled", "cancelled before it was launched"));
       record.launched = true;
-      return this.execute(taskId, req, cancelled.signal);
+      return this.execute(taskId, req, cancelled.signal, markStarted);
     };
     // A kill of a task still queued ends it where it stands: no slot to wait for, nothing on the host.
     let dropQueued: (r: HostResult) => void = () => undefined;
@@ -105,9 +109,11 @@ export class TaskService {
       (r) => this.settle(record, r),
       (err: unknown) => this.settle(record, errorResult(req.host, taskId, err instanceof NotLaunched ? err.status : "failed", err instanceof Error ? err.message : String(err))),
     );
+    void result.finally(markStarted);
     const running: RunningTask = {
       taskId,
       result,
+      started,
       cancel: async () => {
         cancelled.abort();
         if (!record.launched) return dropQueued(errorResult(req.host, taskId, "cancelled", "killed while queued: it was never launched"));
@@ -117,6 +123,17 @@ export class TaskService {
     this.live.set(taskId, running);
     void result.finally(() => this.live.delete(taskId));
     return running;
+  }
+
+  /**
+   * Resolves once every task this process started runs on its host (or has ended): a command for
+   * people that returned `running` rows must not exit before then, or the launches it still had
+   * under way would never reach their hosts.
+   */
+  async handedOff(): Promise<number> {
+    const waiting = [...this.live.values()];
+    await Promise.all(waiting.map((t) => t.started));
+    return waiting.length;
   }
 
   /** The task's result: from the journal when final, else from its host (one round trip). */
@@ -214,7 +231,7 @@ export class TaskService {
     throw new Error(`Cannot follow ${record.task_id}: its host ${record.host} is no longer in the config; add it back to "hosts" to ask it`);
   }
 
-  private async execute(taskId: string, req: RunRequest, cancelled: AbortSignal): Promise<HostResult> {
+  private async execute(taskId: string, req: RunRequest, cancelled: AbortSignal, onStarted: () => void): Promise<HostResult> {
     const started = Date.now();
     this.journal.launch(taskId);
     const command = req.kind === "command";
@@ -229,6 +246,7 @@ export class TaskService {
       ...this.execOptions(req.timeoutS + 15),
       frameBytes: this.frameBytes(),
       watchMs: (req.timeoutS + 30) * 1000,
+      onStarted,
     };
     const launch = () => launchTask(this.fleet, this.watch, spec, retentionS === 0);
     // A named session is one conversation: its tasks on one host take turns.
