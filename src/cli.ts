@@ -114,6 +114,7 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     // Tasks handed back as running must reach their hosts before the connections close.
     await deps.tasks.handedOff();
+    await deps.webhook.flush(2000);
     await deps.fleet.close();
   }
 }

@@ -4,6 +4,7 @@ import type { Logger } from "./log.js";
 import type { AuditLog } from "./audit/audit-log.js";
 import type { FanoutJournal } from "./tasks/fanout-journal.js";
 import type { TaskService } from "./tasks/task-service.js";
+import type { Webhook } from "./tasks/webhook.js";
 
 /**
  * What every operation needs, passed in rather than held in module globals, so a test builds a
@@ -21,4 +22,6 @@ export interface Deps {
   fanouts: FanoutJournal;
   /** The hash-chained record of every host-touching call. */
   audit: AuditLog;
+  /** Pushes completion records to defaults.webhook_url (a no-op without one). */
+  webhook: Webhook;
 }

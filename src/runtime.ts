@@ -11,7 +11,9 @@ export function secretValues(config: FleetConfig, env: NodeJS.ProcessEnv = proce
     config.crush.api_key_env,
     ...config.hosts.map((h) => h.password_env),
   ].filter((n): n is string => Boolean(n));
-  return names.map((n) => env[n]).filter((v): v is string => Boolean(v));
+  const values = names.map((n) => env[n]).filter((v): v is string => Boolean(v));
+  // The webhook URL may carry a token: it is scrubbed like a key.
+  return config.defaults.webhook_url ? [...values, config.defaults.webhook_url] : values;
 }
 
 /**

@@ -43,6 +43,7 @@ export async function serve(options: { config?: string } = {}): Promise<void> {
     await Promise.race([Promise.allSettled([...inflight]), grace]);
     // Tasks handed back as `running` must reach their hosts before the connections close.
     await Promise.race([runtime.tasks.handedOff(), grace]);
+    await runtime.webhook.flush(500);
     await Promise.race([fleet.close(), grace]);
     await server.close().catch(() => undefined);
     process.exit(0);

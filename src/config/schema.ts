@@ -54,6 +54,8 @@ export const configSchema = z.strictObject({
       api_key_env: envName.optional(),
       model: z.string().min(1).optional(),
       api_base: z.string().url().optional(),
+      /** POSTed the completion record of each task and fan-out as it ends (it may carry a token: never logged). */
+      webhook_url: z.string().url().optional(),
       /** Also write the key to ~/.picoclaw/.env as the original skill did (PicoClaw itself never reads it). */
       write_env_file: z.boolean().default(false),
       timeout_s: z.number().int().min(1).max(86_400).default(120),

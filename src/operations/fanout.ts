@@ -2,6 +2,7 @@ import { createActivity } from "../claw/activity.js";
 import type { HostConfig } from "../config/schema.js";
 import type { Deps } from "../deps.js";
 import { groupResults, type ResultGroup } from "../results/group.js";
+import { fanoutCompletion } from "../tasks/completion.js";
 import { newFanoutId } from "../tasks/fanout-journal.js";
 import { errorResult, TASK_STATUSES, type HostResult, type TaskStatus } from "../tasks/host-result.js";
 import { confirmLarge } from "./confirm.js";
@@ -126,5 +127,7 @@ export async function fanout(deps: Deps, input: FanoutInput, ctx: FanoutContext 
     r.status === "running" && !roll.begun(i) ? { ...r, error: `waiting for batch ${roll.batchOf(i) + 1} of ${n}, which starts only if the brakes allow; follow it with task_status ${r.task_id}` } : r,
   );
   if (results.some((r) => r.status === "running")) auditWhenDone(deps, tool, fanoutId, roll);
+  // Pushed when the last row is final, whether or not the caller is still there.
+  void Promise.all(roll.jobs.map((j) => j.result)).then((rows) => deps.webhook.send(fanoutCompletion(fanoutId, tool, summarise(rows, started), groupResults(rows))));
   return { fanout_id: fanoutId, ...(retry ? { retry_of: retry.retry_of } : {}), results, groups: groupResults(results), summary: summarise(results, started) };
 }

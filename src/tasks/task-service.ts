@@ -49,6 +49,8 @@ export interface RunningTask {
 /** Hooks the task service calls out to: tear PicoClaw down after a task that asked for it. */
 export interface TaskHooks {
   teardown(host: string): Promise<void>;
+  /** A task became final (its result journaled): push its completion record. */
+  completed?(result: HostResult, kind: TaskKind): void;
 }
 
 /**
@@ -284,6 +286,7 @@ export class TaskService {
     if (result.status === "running") return result;
     this.journal.finish(result, this.logTails.get(record.task_id));
     this.logTails.delete(record.task_id);
+    this.hooks.completed?.(result, record.kind ?? "agent");
     // Never launched (skipped by a fan-out's brakes, cancelled in its queue): nothing on the host to clean or tear down.
     if (record.launched === false) return result;
     const host = record.host;
