@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { closeSync, openSync, readSync, statSync, unlinkSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readSync, statSync, unlinkSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { expandHome } from "../config/paths.js";
@@ -67,6 +67,8 @@ function lastLine(file: string): string | undefined {
 /** Holds `<file>.lock` while `fn` runs, so the server and a CLI beside it never fork the chain; a lock older than 10 s is stale. */
 async function withLock<T>(file: string, fn: () => T): Promise<T> {
   const lock = `${file}.lock`;
+  // The first record of a new machine: the state directory may not exist yet.
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   for (let tries = 0; ; tries++) {
     try {
       await (await open(lock, "wx", 0o600)).close();
