@@ -19,6 +19,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   deploy_host: { host: "refusing" },
   dispatch_task: { task: "hi", host: "refusing" },
   fanout: { task: "hi", hosts: ["refusing"] },
+  run_command: { command: "true", hosts: ["refusing"] },
   teardown: { hosts: ["refusing"] },
   cluster_led: { action: "fill", color: "red" },
   crush_infer: { prompt: "hi" },
@@ -156,6 +157,8 @@ const small = { wait_s: fc.integer({ min: 0, max: 3 }), timeout_s: fc.integer({ 
 const wellFormed: fc.Arbitrary<[string, Record<string, unknown>]> = fc.oneof(
   fc.record({ task: text, host: fc.constantFrom("local", "refusing", "auto"), session: text, model: text, deploy: fc.boolean(), teardown: fc.boolean(), ...small }, { requiredKeys: ["task"] }).map((a) => ["dispatch_task", a] as [string, Record<string, unknown>]),
   fc.record({ task: text, hosts: someHosts, labels: fc.array(text, { minLength: 1, maxLength: 2 }), concurrency: fc.integer({ min: 1, max: 4 }), teardown: fc.boolean(), ...small }, { requiredKeys: ["task"] }).map((a) => ["fanout", a] as [string, Record<string, unknown>]),
+  // Random shell code runs only where nothing listens: never on `local`, this machine.
+  fc.record({ command: text, hosts: fc.constant(["refusing"]), concurrency: fc.integer({ min: 1, max: 4 }), ...small }, { requiredKeys: ["command", "hosts"] }).map((a) => ["run_command", a] as [string, Record<string, unknown>]),
   fc.record({ hosts: someHosts, purge: fc.boolean() }, { requiredKeys: ["hosts"] }).map((a) => ["teardown", a] as [string, Record<string, unknown>]),
   fc.record({ host: fc.constantFrom("local", "refusing"), version: fc.constantFrom("latest", "v0.2.9", "1.2.3-rc.1"), force: fc.boolean() }, { requiredKeys: ["host"] }).map((a) => ["deploy_host", a] as [string, Record<string, unknown>]),
   fc.record({ hosts: someHosts, labels: fc.array(text, { minLength: 1, maxLength: 2 }) }, { requiredKeys: [] }).map((a) => ["fleet_status", a] as [string, Record<string, unknown>]),
