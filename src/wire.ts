@@ -15,7 +15,7 @@ export function buildDeps(config: FleetConfig, configPath: string, logger: Logge
     logger,
     tasks: new TaskService(config, fleet, logger, {
       teardown: async (host) => {
-        const row = await teardownHost(deps, host, false);
+        const row = await teardownHost(deps, host, { purge: false });
         if (row.status !== "succeeded") throw new Error(row.error ?? `teardown ${row.status}`);
       },
     }),

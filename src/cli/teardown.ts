@@ -7,15 +7,15 @@ import { paint, paintStatus, renderTable, writeOutput } from "./table.js";
 import type { Parsed } from "./verbs.js";
 
 /**
- * `teardown <host…> [--purge] [--json]`: PicoClaw removed from every host at once, a progress bar
+ * `teardown <host…> [--purge [--force]] [--json]`: PicoClaw removed from every host at once, a progress bar
  * on stderr, then a row per host saying what was removed. Exit 1 when any host failed or was
  * unreachable.
  */
 export async function teardownCommand(deps: Deps, p: Parsed): Promise<number> {
-  const hosts = selectedHosts(deps, p, "teardown <host…> [--purge] [--json]");
+  const hosts = selectedHosts(deps, p, "teardown <host…> [--purge [--force]] [--json]");
   const bar = new ProgressBar("tearing down", hosts.length);
   const ac = interruptible("stopping the teardown");
-  const out = await teardown(deps, hosts, Boolean(p.purge), ac.signal, (row, done) => bar.tick(done, row.status !== "succeeded", row.host));
+  const out = await teardown(deps, hosts, { purge: Boolean(p.purge), force: Boolean(p.force) }, ac.signal, (row, done) => bar.tick(done, row.status !== "succeeded", row.host));
   bar.end();
   writeOutput(p.json, out, () => {
     const c = paint(process.stdout);

@@ -36,7 +36,7 @@ export const verbs: Verb[] = [
   { name: "deploy", usage: "deploy <host…> [--version v] [--force]", summary: "install or upgrade PicoClaw on hosts (checksum verified)", run: deployCommand },
   { name: "dispatch", usage: 'dispatch <host|auto> "<task>" [--timeout S] [--teardown]', summary: "run one PicoClaw task, print its reply", run: dispatchCommand },
   { name: "fanout", usage: 'fanout "<task>" [--hosts a,b | --labels x]', summary: "run a task on many hosts at once", run: fanoutCommand },
-  { name: "teardown", usage: "teardown <host…> [--purge]", summary: "remove PicoClaw and its key files (--purge: ~/.picoclaw too)", run: teardownCommand },
+  { name: "teardown", usage: "teardown <host…> [--purge [--force]]", summary: "remove PicoClaw and its key files (--purge: ~/.picoclaw too; --force: kill running tasks first)", run: teardownCommand },
   { name: "tasks", usage: "tasks [--status s] [--hosts h] [--limit N] [--before id]", summary: "tasks started so far (kept across restarts)", run: tasksCommand },
   { name: "logs", usage: "logs <task_id> [--lines N]", summary: "the last lines a task printed", run: logsCommand },
   { name: "kill", usage: "kill <task_id>", summary: "kill a running task and everything it started", run: killCommand },

@@ -4,6 +4,7 @@ import type { Deps } from "../deps.js";
 import { groupResults, type ResultGroup } from "../results/group.js";
 import type { HostResult, TaskStatus } from "../tasks/host-result.js";
 import { collect, runRequest, type OperationContext, type RunOptions } from "./dispatch.js";
+import { hostCountdown } from "./host-countdown.js";
 import { applyPolicy } from "./policy.js";
 
 export interface FanoutInput extends RunOptions {
@@ -49,7 +50,8 @@ export async function fanout(
   const started = Date.now();
   const list = jobs(deps, input);
   const queue = new PQueue({ concurrency: input.concurrency ?? deps.config.defaults.concurrency });
-  const running = list.map((job) => deps.tasks.run({ ...runRequest(deps, job.host, job.task, input), schedule: <T>(launch: () => Promise<T>) => queue.add(launch) as Promise<T> }));
+  const lastOnHost = hostCountdown(list.map((j) => j.host));
+  const running = list.map((job) => deps.tasks.run({ ...runRequest(deps, job.host, job.task, input), lastOnHost: lastOnHost(job.host), schedule: <T>(launch: () => Promise<T>) => queue.add(launch) as Promise<T> }));
   const leds = createActivity(deps);
   leds.start(list.length);
   let done = 0;
