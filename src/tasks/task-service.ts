@@ -241,7 +241,7 @@ export class TaskService {
       case "waiting":
         return errorResult(req.host, taskId, "running", `still running on ${req.host}; follow it with task_status ${taskId}`, ms);
       case "gone":
-        return errorResult(req.host, taskId, "failed", `the task directory is gone from ${req.host} (removed by a teardown with purge?) and its result with it`, ms);
+        return errorResult(req.host, taskId, cancelled.aborted ? "cancelled" : "failed", `the task directory is gone from ${req.host} (removed by a teardown with purge, or by hand) and its result with it`, ms);
       case "missing":
         return errorResult(req.host, taskId, "failed", `PicoClaw is still missing on ${req.host} after the deploy`, ms);
       case "no-result":

@@ -69,4 +69,14 @@ describe("fault: teardown with purge under a running task", () => {
     const final = await h.call("task_status", { task_id: id });
     expect(final.structuredContent.error).toMatch(/directory is gone/);
   });
+
+  it("task_kill of a task whose directory is gone kills it at once, by its marker, and it ends cancelled", async () => {
+    const id = await startSleep("h02", 30, 60);
+    await fleet.lab.exec(`rm -rf ${taskDir(host(1), id)}`);
+    const started = Date.now();
+    const killed = (await h.call("task_kill", { task_id: id })).structuredContent;
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(killed).toMatchObject({ task_id: id, status: "cancelled" });
+    expect(await orphansAfter(fleet.lab, [host(1)], 3000)).toEqual([]);
+  });
 });
