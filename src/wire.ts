@@ -23,7 +23,7 @@ export function buildDeps(config: FleetConfig, configPath: string, logger: Logge
     audit: new AuditLog(config.audit.path ?? AuditLog.besideJournal(config.tasks.journal), config.audit.max_bytes),
     tasks: new TaskService(config, fleet, logger, {
       teardown: async (host) => {
-        const row = await teardownHost(deps, host, false);
+        const row = await teardownHost(deps, host, { purge: false });
         if (row.status !== "succeeded") throw new Error(row.error ?? `teardown ${row.status}`);
       },
       completed: (result, kind) => webhook.send(completionRecord(result, kind)),

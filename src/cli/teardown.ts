@@ -9,12 +9,12 @@ import { paint, paintStatus, renderTable, writeOutput } from "./table.js";
 import type { Parsed } from "./verbs.js";
 
 /**
- * `teardown <host…> [--purge] [--json]`: PicoClaw removed from every host at once, a progress bar
+ * `teardown <host…> [--purge [--force]] [--json]`: PicoClaw removed from every host at once, a progress bar
  * on stderr, then a row per host saying what was removed. Exit 1 when any host failed or was
  * unreachable.
  */
 export async function teardownCommand(deps: Deps, p: Parsed): Promise<number> {
-  const hosts = selectedHosts(deps, p, "teardown <host…> [--purge] [--plan] [--json]");
+  const hosts = selectedHosts(deps, p, "teardown <host…> [--purge [--force]] [--plan] [--json]");
   if (p.plan) {
     const planned = await planTeardown(deps, hosts, Boolean(p.purge));
     writeOutput(p.json, planned, () => planText(planned.plan));
@@ -22,7 +22,7 @@ export async function teardownCommand(deps: Deps, p: Parsed): Promise<number> {
   }
   const bar = new ProgressBar("tearing down", hosts.length);
   const ac = interruptible("stopping the teardown");
-  const out = await teardown(deps, hosts, Boolean(p.purge), { signal: ac.signal, confirm: cliConfirm(p), onHost: (row, done) => bar.tick(done, row.status !== "succeeded", row.host) });
+  const out = await teardown(deps, hosts, { purge: Boolean(p.purge), force: Boolean(p.force) }, { signal: ac.signal, confirm: cliConfirm(p), onHost: (row, done) => bar.tick(done, row.status !== "succeeded", row.host) });
   bar.end();
   p.report?.(out);
   writeOutput(p.json, out, () => {

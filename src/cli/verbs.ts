@@ -53,7 +53,7 @@ export const verbs: Verb[] = [
   },
   { name: "run", usage: 'run "<command>" [--hosts a,b | --labels x] [--timeout S] [--batch N|N%] [--plan]', summary: "run a shell command on many hosts (no PicoClaw, no model)", touchesHosts: true, run: runVerb },
   { name: "retry", usage: "retry <fanout_id> [--batch N|N%] [--max-failures N|N%] [--plan]", summary: "rerun a fan-out's failed, timed-out and unreachable hosts", touchesHosts: true, run: retryCommand },
-  { name: "teardown", usage: "teardown <host…> [--purge] [--plan]", summary: "remove PicoClaw and its key files (--purge: ~/.picoclaw too)", touchesHosts: true, run: teardownCommand },
+  { name: "teardown", usage: "teardown <host…> [--purge [--force]] [--plan]", summary: "remove PicoClaw and its key files (--purge: ~/.picoclaw too; --force: kill running tasks first)", touchesHosts: true, run: teardownCommand },
   { name: "tasks", usage: "tasks [--status s] [--hosts h] [--limit N] [--before id] [--watch [--jsonl]]", summary: "tasks started so far (kept across restarts); --watch: live", run: tasksCommand },
   { name: "logs", usage: "logs <task_id> [--lines N] [--follow [--jsonl]]", summary: "the last lines a task printed; --follow: as it prints them", touchesHosts: true, run: logsCommand },
   { name: "kill", usage: "kill <task_id>", summary: "kill a running task and everything it started", touchesHosts: true, run: killCommand },

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { posix } from "node:path";
 import type { SFTPWrapper } from "ssh2";
+import { FleetError } from "./types.js";
 
 /** SFTP starts in the login user's home, so `~/x` is simply `x` there. */
 function sftpPath(path: string): string {
@@ -64,4 +65,22 @@ function renameOver(sftp: SFTPWrapper, from: string, to: string): Promise<void> 
     await call((cb) => sftp.unlink(to, cb)).catch(() => undefined);
     await call((cb) => sftp.rename(from, to, cb));
   });
+}
+
+/**
+ * SFTP's first bytes read as a packet length (`Packet length 1466264675 exceeds max length`) mean
+ * that the login shell printed text before the SFTP server spoke: bash reads ~/.bashrc for every
+ * command sshd runs, the sftp-server included. Says so, with the bytes it printed and the fix
+ * OpenSSH gives for scp and sftp; any other error is returned as it is.
+ */
+export function explainSftpError(err: unknown, host: string): unknown {
+  const m = /Packet length (\d+) exceeds max length/.exec(err instanceof Error ? err.message : "");
+  if (!m) return err;
+  const head = Buffer.alloc(4);
+  head.writeUInt32BE(Number(m[1]) >>> 0);
+  return new FleetError(
+    "disconnected",
+    `SFTP to ${host} failed: the login shell printed ${JSON.stringify(head.toString("latin1"))}… before the SFTP server started. Shell startup files must print nothing for non-interactive sessions: at the top of ~/.bashrc (or whatever your login shell reads: ~/.zshenv, a conda block) put \`case $- in *i*) ;; *) return ;; esac\`, or guard what prints with \`[ -z "$PS1" ] || …\`.`,
+    host,
+  );
 }

@@ -5,7 +5,7 @@ import { ChannelGate } from "./channel-gate.js";
 import { asFleetError, ownSignal, runExec, type ExecHandle, type ExecSink } from "./exec-session.js";
 import type { SshTarget } from "./resolve-host.js";
 import { connectSsh, type SshSettings } from "./ssh-connect.js";
-import { sftpUpload, sftpWrite } from "./sftp.js";
+import { explainSftpError, sftpUpload, sftpWrite } from "./sftp.js";
 import { PidMarker } from "./pid-marker.js";
 import { feedStdin } from "./stdin.js";
 import { FleetError, type ExecOptions, type ExecResult, type HostTransport } from "./types.js";
@@ -245,9 +245,13 @@ export class SshTransport implements HostTransport {
 
   private async withSftp<T>(work: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
     const client = await this.connection();
-    const sftp = await this.openChannel<SFTPWrapper>((cb) => client.sftp(cb));
+    const sftp = await this.openChannel<SFTPWrapper>((cb) => client.sftp(cb)).catch((err: unknown) => {
+      throw explainSftpError(err, this.target.name);
+    });
     try {
       return await work(sftp);
+    } catch (err) {
+      throw explainSftpError(err, this.target.name);
     } finally {
       sftp.end();
     }

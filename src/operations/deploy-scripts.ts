@@ -1,3 +1,4 @@
+import { framedValue } from "../fleet/framed.js";
 import { commandLine } from "../fleet/shell.js";
 
 /** Where an archive is uploaded before it is unpacked. */
@@ -5,7 +6,8 @@ export const STAGING_DIR = "~/.picoclaw-fleet/staging";
 
 /**
  * Unpacks the uploaded asset into a fresh temporary directory beside the binary's final place and
- * checks that it runs here (right arch, not truncated), touching nothing live. Prints the temp dir.
+ * checks that it runs here (right arch, not truncated), touching nothing live. Prints the temp dir,
+ * framed (a chatty login shell may print before it).
  * On any failure, and when killed (a cancelled deploy: TERM to its process group), the temp dir and
  * the staged upload are removed. The temp dir's name carries the deploy's id, so a deploy that lost
  * this script's answer can still find and remove it (ABANDON).
@@ -21,7 +23,7 @@ rm -f "$S"
 [ -f "$W/picoclaw" ] || { echo "the archive holds no picoclaw binary at its root" >&2; exit 3; }
 chmod 755 "$W/picoclaw"; [ -f "$W/picoclaw-launcher" ] && chmod 755 "$W/picoclaw-launcher"
 "$W/picoclaw" version </dev/null >/dev/null 2>"$W/.err" || { echo "the new binary does not run on this host: $(head -c 300 "$W/.err")" >&2; exit 4; }
-trap - EXIT TERM INT HUP; printf '%s\\n' "$W"`;
+trap - EXIT TERM INT HUP; printf '\\036dir %s\\n' "$W"`;
 
 /**
  * Moves the checked binaries into place with rename(2) (atomic: a half-copied binary never
@@ -62,14 +64,15 @@ rm -rf "$HOME/.local/bin/.picoclaw-install.$ID."*; rm -f "$S" "$S".tmp-*`;
  * config without one beside a .security.yml (v0.2.4), or 0.
  */
 const CONFIG_SCHEMA = `C="$HOME/.picoclaw/config.json"
-if [ ! -f "$C" ]; then echo none; exit 0; fi
+if [ ! -f "$C" ]; then printf '\\036schema none\\n'; exit 0; fi
 V=$(sed -n 's/^  "version": *\\([0-9][0-9]*\\).*/\\1/p' "$C" | head -n 1)
-if [ -n "$V" ]; then echo "$V"; elif [ -f "$HOME/.picoclaw/.security.yml" ]; then echo 1; else echo 0; fi`;
+if [ -z "$V" ]; then V=0; [ -f "$HOME/.picoclaw/.security.yml" ] && V=1; fi
+printf '\\036schema %s\\n' "$V"`;
 
 /** Reads CONFIG_SCHEMA's answer: null for no config (or an answer it cannot read). */
 export function parseConfigSchema(stdout: string): number | null {
-  const last = stdout.trim().split("\n").pop() ?? "";
-  return /^\d{1,3}$/.test(last) ? Number(last) : null;
+  const v = framedValue(stdout, "schema");
+  return v !== null && /^\d{1,3}$/.test(v) ? Number(v) : null;
 }
 
 export const configSchemaCommand = () => `sh -c ${commandLine([CONFIG_SCHEMA, "schema"])}`;

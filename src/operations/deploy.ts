@@ -4,11 +4,13 @@ import { ARCHES, type Arch } from "../config/schema.js";
 import type { Deps } from "../deps.js";
 import type { HostTransport } from "../fleet/types.js";
 import { fetchAsset } from "../picoclaw/download.js";
-import { resolveRelease, type ResolvedAsset } from "../picoclaw/release.js";
+import { resolveRelease } from "../picoclaw/release.js";
 import { needsApiKey } from "../picoclaw/providers.js";
-import { buildRemoteConfig, readableSchema } from "../picoclaw/remote-config.js";
 import { compareVersions, parseVersionOutput } from "../picoclaw/version.js";
-import { abandonCommand, commitCommand, configSchemaCommand, parseCommit, parseConfigSchema, STAGING_DIR, unpackCommand } from "./deploy-scripts.js";
+import { framedValue } from "../fleet/framed.js";
+import { configure, mustExec, refuseUnreadableConfig } from "./deploy-config.js";
+import { abandonCommand, commitCommand, parseCommit, STAGING_DIR, unpackCommand } from "./deploy-scripts.js";
+import { withDeployLock } from "./deploy-lock.js";
 import type { OperationContext } from "./dispatch.js";
 import { applyPolicy } from "./policy.js";
 import { probeHost } from "./status.js";
@@ -53,53 +55,44 @@ export function apiKeyFor(deps: Deps): string {
   throw new Error(`${env} is not set: PicoClaw on the hosts needs the ${provider} API key. Export ${env} in the server's environment (mcp.json "env"), or set defaults.api_key_env`);
 }
 
-async function mustExec(t: HostTransport, host: string, step: string, command: string, signal?: AbortSignal): Promise<string> {
-  const res = await t.exec(command, { timeoutMs: 120_000, ...(signal ? { signal } : {}), maxOutputBytes: 4 * 1024 * 1024 });
-  if (res.failure) throw new Error(`Deploy to ${host} failed at ${step}: ${res.failure.message}`);
-  if (res.exitCode !== 0) throw new Error(`Deploy to ${host} failed at ${step} (exit ${res.exitCode}): ${res.stderr.trim() || res.stdout.trim()}`);
-  return res.stdout;
+type Step = (s: (typeof STEPS)[number], note?: string) => void;
+
+/** Where one deploy's files wait on the host before the commit: the staged upload and the temp install dir's id. */
+interface Staging {
+  id: string;
+  staged: string;
 }
 
-type Step = (s: (typeof STEPS)[number], note?: string) => void;
+/**
+ * Removes what an unfinished deploy left on the host (staged upload, half-written SFTP temp file,
+ * temp install dir); returns the advice to add to the error when even that failed.
+ */
+async function abandon(t: HostTransport, s: Staging): Promise<string> {
+  // No signal here: this cleanup must run precisely when the deploy was cancelled.
+  const undo = await t.exec(abandonCommand(s.id, s.staged), { timeoutMs: 30_000 });
+  return undo.failure || undo.exitCode !== 0 ? `; cleaning up failed too, remove ${s.staged} and ~/.local/bin/.picoclaw-install.${s.id}.* by hand` : "";
+}
 
 /**
  * Uploads the archive and unpacks it aside, touching nothing live; returns the temp install dir.
- * When this fails or is cancelled, what this deploy left on the host (staged upload, half-written
- * SFTP temp file, temp install dir) is removed before the error is thrown: the host is as it was.
+ * When this fails or is cancelled, what this deploy left on the host is removed before the error
+ * is thrown: the host is as it was.
  */
-async function stage(t: HostTransport, host: string, localPath: string, release: ResolvedAsset, step: Step, signal?: AbortSignal): Promise<string> {
-  const id = randomBytes(4).toString("hex");
-  const staged = `${STAGING_DIR}/${id}-${release.asset}`;
+async function stage(t: HostTransport, host: string, localPath: string, s: Staging, format: string, step: Step, signal?: AbortSignal): Promise<string> {
   try {
     step("upload");
-    await t.uploadFile(localPath, staged, 0o600, signal);
+    await t.uploadFile(localPath, s.staged, 0o600, signal);
     step("install");
-    const workDir = (await mustExec(t, host, "install", unpackCommand(staged, release.format, id), signal)).trim();
+    const workDir = framedValue(await mustExec(t, host, "install", unpackCommand(s.staged, format, s.id), signal), "dir");
+    if (!workDir) throw new Error(`Deploy to ${host} failed at install: the host's answer was cut short`);
     signal?.throwIfAborted();
     return workDir;
   } catch (err) {
-    // No signal here: this cleanup must run precisely when the deploy was cancelled.
-    const undo = await t.exec(abandonCommand(id, staged), { timeoutMs: 30_000 });
-    const left = undo.failure || undo.exitCode !== 0 ? `; cleaning up failed too, remove ${staged} and ~/.local/bin/.picoclaw-install.${id}.* by hand` : "";
+    const left = await abandon(t, s);
     if (signal?.aborted) throw new Error(`Deploy to ${host} cancelled before anything was replaced${left}`);
     if (left && err instanceof Error) err.message += left;
     throw err;
   }
-}
-
-/**
- * A downgrade must leave a PicoClaw that works: PicoClaw migrates its config forward only, so a
- * version that cannot read the schema on the host (v0.2.4-v0.2.6 refuse schema 3; nothing before
- * v0.2.4 finds keys in .security.yml) is refused here, before anything on the host changes.
- */
-async function refuseUnreadableConfig(t: HostTransport, host: string, target: string, installed: string | null, signal?: AbortSignal): Promise<void> {
-  const schema = parseConfigSchema(await mustExec(t, host, "resolve", configSchemaCommand(), signal));
-  const readable = readableSchema(target);
-  if (schema === null || schema <= readable) return;
-  const from = installed ? `PicoClaw ${installed} left` : "the host has";
-  throw new Error(
-    `Refusing to deploy PicoClaw ${target} to ${host}: ${from} a config of schema ${schema} in ~/.picoclaw, which ${target} cannot read (PicoClaw migrates configs forward only), so it would not run. Nothing on ${host} was changed. Deploy a version that reads it (${schema >= 3 ? "0.2.7" : schema === 2 ? "0.2.5" : "0.2.4"} or newer), or run teardown with purge first (this removes the worker's workspace and memory) and deploy ${target} fresh.`,
-  );
 }
 
 /**
@@ -112,10 +105,12 @@ async function refuseUnreadableConfig(t: HostTransport, host: string, target: st
 export async function deployHost(deps: Deps, input: DeployInput, ctx: OperationContext = {}): Promise<DeployResult> {
   applyPolicy(deps.config, "deploy_host", [deps.fleet.host(input.host)], { explicit: true });
   const leds = input.activity === false ? undefined : createActivity(deps);
+  const apiKey = apiKeyFor(deps);
   leds?.start(1);
   let status = "failed";
   try {
-    const result = await install(deps, input, ctx);
+    // Deploys to one host take turns (the CLI's too): one never swaps the binary under another.
+    const result = await withDeployLock(deps.fleet.transport(input.host), input.host, () => install(deps, input, apiKey, ctx), ctx.signal);
     status = "succeeded";
     return result;
   } finally {
@@ -124,10 +119,9 @@ export async function deployHost(deps: Deps, input: DeployInput, ctx: OperationC
   }
 }
 
-async function install(deps: Deps, input: DeployInput, ctx: OperationContext): Promise<DeployResult> {
+async function install(deps: Deps, input: DeployInput, apiKey: string, ctx: OperationContext): Promise<DeployResult> {
   const started = Date.now();
   const host = deps.fleet.host(input.host);
-  const apiKey = apiKeyFor(deps);
   const step = (s: (typeof STEPS)[number], note = "") => ctx.progress?.(STEPS.indexOf(s) + 1, STEPS.length, `${host.name}: ${s}${note ? ` ${note}` : ""}`);
   const signal = ctx.signal;
 
@@ -149,22 +143,24 @@ async function install(deps: Deps, input: DeployInput, ctx: OperationContext): P
   const local = await fetchAsset(release, deps.config.release.cache_dir, signal);
   step("verify", `sha256 ${release.sha256.slice(0, 12)}…`);
 
-  const workDir = await stage(t, host.name, local.path, release, step, signal);
+  const id = randomBytes(4).toString("hex");
+  const staging = { id, staged: `${STAGING_DIR}/${id}-${release.asset}` };
+  const workDir = await stage(t, host.name, local.path, staging, release.format, step, signal);
   // From here on the signal is no longer passed: a commit that has begun runs to its end, so a
   // cancellation never leaves a host between two versions.
   step("onboard");
-  const commit = parseCommit(await mustExec(t, host.name, "onboard", commitCommand(workDir)));
+  const answer = await mustExec(t, host.name, "onboard", commitCommand(workDir)).catch(async (err: Error) => {
+    err.message += await abandon(t, staging);
+    throw err;
+  });
+  const commit = parseCommit(answer);
   if (!commit) throw new Error(`Deploy to ${host.name} failed at onboard: the host's answer was cut short`);
   const installed = parseVersionOutput(commit.versionText)?.version ?? release.version;
   const before = probe.picoclaw.installed ? probe.picoclaw.version : null;
-  const files = buildRemoteConfig({ version: installed, provider: deps.config.defaults.provider, model: deps.config.defaults.model, apiBase: deps.config.defaults.api_base, apiKey, configJson: commit.configJson, securityYaml: commit.securityYaml });
-  // Security: the key goes through SFTP into files created 0600; it never appears in a command line.
-  // The key file first: a task starting in between must not see a model selected without its key.
-  if (files.securityYaml !== null) await t.writeFile("~/.picoclaw/.security.yml", files.securityYaml, 0o600);
-  await t.writeFile("~/.picoclaw/config.json", files.configJson, 0o600);
-  // PicoClaw reads no .env: a second copy of the key only for a config that asks for the old skill's file.
-  const env = deps.config.defaults.api_key_env;
-  if (deps.config.defaults.write_env_file && env && apiKey) await t.writeFile("~/.picoclaw/.env", `${env}=${apiKey}\n`, 0o600);
+  await configure(deps, t, { version: installed, apiKey, commit }).catch((err: Error) => {
+    err.message += `. PicoClaw ${installed} is installed on ${host.name} now${before ? ` (it replaced ${before})` : ""}, with its config not updated: fix that, then deploy ${installed} again with force`;
+    throw err;
+  });
   deps.logger.info({ host: host.name, version: installed, asset: release.asset }, "deployed");
   return {
     ...base,

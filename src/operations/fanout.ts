@@ -9,6 +9,7 @@ import { confirmLarge } from "./confirm.js";
 import { collect, runRequest, type OperationContext, type RunOptions } from "./dispatch.js";
 import { planRun, type Plan } from "./plan.js";
 import { planReason } from "./plan-hosts.js";
+import { hostCountdown } from "./host-countdown.js";
 import { applyPolicy } from "./policy.js";
 import type { TaskKind } from "../tasks/remote-scripts.js";
 import { journaledOptions, retryPlan } from "./retry.js";
@@ -102,7 +103,9 @@ export async function fanout(deps: Deps, input: FanoutInput, ctx: FanoutContext 
   await confirmLarge(deps, tool, list.map((j) => j.host), ctx.confirm);
 
   const fanoutId = newFanoutId();
-  const roll = rollout(list.length, planRollout(list.length, request), request.concurrency ?? deps.config.defaults.concurrency, (i, gate) => deps.tasks.run({ ...runRequest(deps, list[i]!.host, list[i]!.task, request), schedule: gate }), ctx.onBatch);
+  // teardown: true tears a host down once, after its last task of this call.
+  const lastOnHost = hostCountdown(list.map((j) => j.host));
+  const roll = rollout(list.length, planRollout(list.length, request), request.concurrency ?? deps.config.defaults.concurrency, (i, gate) => deps.tasks.run({ ...runRequest(deps, list[i]!.host, list[i]!.task, request), lastOnHost: lastOnHost(list[i]!.host), schedule: gate }), ctx.onBatch);
   const single = list.every((j) => j.task === list[0]!.task);
   deps.fanouts.record({
     fanout_id: fanoutId,

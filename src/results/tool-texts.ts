@@ -10,7 +10,8 @@ export function teardownText(out: { results: TeardownRow[] }): string {
   for (const b of bucket(out.results, (r) => r.host, key)) {
     const r = b.items[0]!;
     const what = r.error ? hostNeutral(oneLine(r.error), r.host) : r.removed.length ? `removed ${r.removed.join(", ")}` : "nothing was installed";
-    lines.push(`${r.status} ${b.hosts_compact} (${b.items.length}): ${what}`);
+    const killed = r.cancelled?.length ? `; killed first: ${r.cancelled.join(", ")}` : "";
+    lines.push(`${r.status} ${b.hosts_compact} (${b.items.length}): ${what}${killed}`);
   }
   return lines.join("\n");
 }

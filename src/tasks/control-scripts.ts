@@ -17,7 +17,11 @@ emit "$D" "$2"
  */
 const KILL = `${KILLTREE}
 D="$HOME/${TASKS_DIR}/$1"
-[ -f "$D/pid" ] || { printf 'no-pid\\n'; exit 0; }
+if [ ! -f "$D/pid" ]; then
+  # Its directory removed under it (a purge, or by hand): no group to read, but the marker finds it all.
+  [ -d "$D" ] || { killtree TERM "" "$1"; sleep 0.5; killtree KILL "" "$1"; printf 'killed\\n'; exit 0; }
+  printf 'no-pid\\n'; exit 0
+fi
 [ -f "$D/exit" ] && { printf 'finished\\n'; exit 0; }
 : > "$D/cancelled"; G=$(cat "$D/pid")
 killtree TERM "$G" "$1"

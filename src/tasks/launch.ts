@@ -63,6 +63,7 @@ export async function launchTask(fleet: Fleet, watch: DetachedWatch, spec: Launc
   if (res.failure) return { kind: "failure", failure: res.failure, detached: false };
   const frame = parseFrame(res.stdout);
   if (frame?.state === "missing") return { kind: "missing" };
+  if (frame?.state === "gone") return { kind: "gone" };
   if (!frame || frame.state !== "done") return { kind: "no-result", why: `exit ${res.exitCode}: ${res.stderr.trim().split("\n").pop() ?? ""}` };
   return { kind: "ended", frame, cleaned: res.stdout.endsWith(CLEANED) };
 }

@@ -145,6 +145,8 @@ wait "$C"; code=$?
 kill -TERM -"$W" 2>/dev/null; kill -TERM "$W" 2>/dev/null; killtree KILL "$C" "$ID"
 # A one-shot session's files (PicoClaw names them after the key, ':' as '_') go with the task.
 [ -n "$SF" ] && rm -f "$HOME/.picoclaw/workspace/sessions/$SF.jsonl" "$HOME/.picoclaw/workspace/sessions/$SF.meta.json"
+# A directory removed under the task (teardown --purge, or by hand) took its output with it: say so.
+[ -d "$D" ] || { printf '\\036pcf gone\\n'; exit 0; }
 echo "$code" > "$D/exit"
 emit "$D" "$CAP"
 IFS= read -r ack || ack=

@@ -30,6 +30,11 @@ export interface RunRequest {
   /** `command`: the task is shell code for the host's sh (run_command); default a PicoClaw prompt. */
   kind?: TaskKind | undefined;
   teardown?: boolean;
+  /**
+   * With teardown: asked once as the task ends, whether it is the last of its call on its host
+   * (see hostCountdown); absent: it is. Only the last tears down, never from under the others.
+   */
+  lastOnHost?: (() => boolean) | undefined;
   /** Called when PicoClaw is missing on the host; resolves once it is installed. Absent: a missing PicoClaw fails the task. */
   deploy?: ((signal: AbortSignal) => Promise<void>) | undefined;
   /** Schedules the launch (a fan-out's batches and concurrency queue); default: at once. May throw NotLaunched to end the task unlaunched. */
@@ -65,6 +70,8 @@ export class TaskService {
   private readonly cleanedByRunner = new Set<string>();
   /** The tail of PicoClaw's log per finished task, until the journal has it with the result. */
   private readonly logTails = new Map<string, string>();
+  /** Live tasks not handed to their runner yet: waiting for their session's turn, or for PicoClaw to deploy. */
+  private readonly notOnHost = new Set<string>();
   /** Tasks of one named session on one host run one after another. */
   private readonly sessions = new KeyedSerial();
   /** Follows the tasks that run detached (no task channel was free at launch). */
@@ -108,8 +115,8 @@ export class TaskService {
     let dropQueued: (r: HostResult) => void = () => undefined;
     const dropped = new Promise<HostResult>((resolve) => (dropQueued = resolve));
     const result = Promise.race([schedule(execute), dropped]).then(
-      (r) => this.settle(record, r),
-      (err: unknown) => this.settle(record, errorResult(req.host, taskId, err instanceof NotLaunched ? err.status : "failed", err instanceof Error ? err.message : String(err))),
+      (r) => this.settle(record, r, req.lastOnHost),
+      (err: unknown) => this.settle(record, errorResult(req.host, taskId, err instanceof NotLaunched ? err.status : "failed", err instanceof Error ? err.message : String(err)), req.lastOnHost),
     );
     void result.finally(markStarted);
     const running: RunningTask = {
@@ -154,7 +161,9 @@ export class TaskService {
     if (!frame || frame.state === "missing") return errorResult(record.host, taskId, "running", "the host gave no task state; ask again later");
     if (frame.state === "gone") {
       // Still in this server's hands (PicoClaw being deployed first): not on the host yet, not lost.
-      if (this.live.has(taskId)) return { ...errorResult(record.host, taskId, "running", `not started on ${record.host} yet (PicoClaw may be deploying first); ask again later`), duration_ms: Date.now() - started };
+      if (this.notOnHost.has(taskId)) return { ...errorResult(record.host, taskId, "running", `not started on ${record.host} yet (PicoClaw may be deploying first); ask again later`), duration_ms: Date.now() - started };
+      // Handed to its runner, yet no directory: removed under the task, which its timeout still ends.
+      if (this.live.has(taskId)) return { ...errorResult(record.host, taskId, "running", `the task directory is gone from ${record.host} (a teardown with purge, or removed by hand) while the task runs: its output is lost; the host's watchdog still ends it at timeout_s ${record.timeout_s}`), duration_ms: Date.now() - started };
       // Not live and never launched: the server that queued it stopped first (a restart, a crash).
       if (record.launched === false) return this.settle(record, errorResult(record.host, taskId, "cancelled", `never launched on ${record.host}: the server that queued it stopped before its turn`));
       return this.settle(record, errorResult(record.host, taskId, "failed", `the task directory is gone from ${record.host} and its result was never collected`));
@@ -250,13 +259,18 @@ export class TaskService {
       watchMs: (req.timeoutS + 30) * 1000,
       onStarted,
     };
-    const launch = () => launchTask(this.fleet, this.watch, spec, retentionS === 0);
+    const launch = () => {
+      this.notOnHost.delete(taskId);
+      return launchTask(this.fleet, this.watch, spec, retentionS === 0);
+    };
     // A named session is one conversation: its tasks on one host take turns.
     const inTurn = session.key && !session.oneShotFile ? () => this.sessions.run(`${req.host}\n${session.key}`, launch) : launch;
+    this.notOnHost.add(taskId);
     let out = await inTurn();
     if (out.kind === "missing") {
       if (!req.deploy) return errorResult(req.host, taskId, "failed", `PicoClaw is not installed on ${req.host}: run deploy_host first, or dispatch with deploy: true`, Date.now() - started);
-      await req.deploy(cancelled);
+      this.notOnHost.add(taskId);
+      await req.deploy(cancelled).finally(() => this.notOnHost.delete(taskId));
       if (cancelled.aborted) return errorResult(req.host, taskId, "cancelled", "cancelled while deploying", Date.now() - started);
       out = await inTurn();
     }
@@ -273,7 +287,7 @@ export class TaskService {
       case "waiting":
         return errorResult(req.host, taskId, "running", `still running on ${req.host}; follow it with task_status ${taskId}`, ms);
       case "gone":
-        return errorResult(req.host, taskId, "failed", `the task directory is gone from ${req.host} (removed by a teardown with purge?) and its result with it`, ms);
+        return errorResult(req.host, taskId, cancelled.aborted ? "cancelled" : "failed", `the task directory is gone from ${req.host} (removed by a teardown with purge, or by hand) and its result with it`, ms);
       case "missing":
         return errorResult(req.host, taskId, "failed", `PicoClaw is still missing on ${req.host} after the deploy`, ms);
       case "no-result":
@@ -282,7 +296,7 @@ export class TaskService {
   }
 
   /** Journal the final result, clean the host's task directory (unless its runner did), tear down if asked. */
-  private async settle(record: TaskRecord, result: HostResult): Promise<HostResult> {
+  private async settle(record: TaskRecord, result: HostResult, lastOnHost?: () => boolean): Promise<HostResult> {
     if (result.status === "running") return result;
     this.journal.finish(result, this.logTails.get(record.task_id));
     this.logTails.delete(record.task_id);
@@ -294,7 +308,7 @@ export class TaskService {
     if (this.config.tasks.retention_s === 0 && result.status !== "unreachable" && !cleaned) {
       await this.fleet.transport(host).exec(cleanCommand(record.task_id), this.execOptions(30));
     }
-    if (record.teardown) await this.hooks.teardown(host).catch((err: Error) => this.log.warn({ host, err: err.message }, "teardown after task failed"));
+    if (record.teardown && (lastOnHost?.() ?? true)) await this.hooks.teardown(host).catch((err: Error) => this.log.warn({ host, err: err.message }, "teardown after task failed"));
     return result;
   }
 

@@ -168,7 +168,7 @@ describe("the policy binds the operations, so the CLI obeys it as the tools do",
     const deps = depsFor(config({ allowed_labels: RULES, disabled_tools: ["fanout"] }));
     await expect(dispatch(deps, { host: "h02", task: "x" })).rejects.toThrow(/^policy\.allowed_labels\.dispatch_task allows hosts labelled \[odd\]; h02 has none/);
     await expect(fanout(deps, { task: "x" })).rejects.toThrow("policy.disabled_tools lists fanout, so fanout is refused before anything ran");
-    await expect(teardown(deps, ["h03"], false)).rejects.toThrow(PolicyError);
+    await expect(teardown(deps, ["h03"], { purge: false })).rejects.toThrow(PolicyError);
     await expect(deployHost(deps, { host: "h04" })).rejects.toThrow(/^policy\.allowed_labels\.deploy_host allows hosts labelled \[lab\]; h04 has none/);
     expect(deps.fleet.stats().execs).toBe(0);
     await deps.fleet.close();
