@@ -7,7 +7,7 @@ import { statusText } from "../../src/results/status-text.js";
 import { connect, depsFor, type Harness } from "../helpers/mcp.js";
 
 /** The tools whose results the fleet page draws (the MCP Apps link), and only those. */
-const APP_TOOLS = ["cluster_led", "fanout", "fleet_status", "task_status"];
+const APP_TOOLS = ["cluster_led", "fanout", "fleet_status", "run_command", "task_status"];
 
 let h: Harness;
 
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 describe("the fleet page as an MCP App (needs npm run build: the page is dist/fleet-app.html)", () => {
-  it("tools/list links fleet_status, fanout, task_status and cluster_led to the ui:// page, under both keys, and no other tool", async () => {
+  it("tools/list links fleet_status, fanout, run_command, task_status and cluster_led to the ui:// page, under both keys, and no other tool", async () => {
     const { tools } = await h.client.listTools();
     const linked = tools.filter((t) => t._meta).map((t) => t.name);
     expect(linked.sort()).toEqual(APP_TOOLS);

@@ -92,7 +92,7 @@ describe("result bytes over stdio", () => {
     expect(s.summary).toMatchObject({ total: 5, succeeded: 0 });
     expect(s.results.every((r: any) => r.truncated)).toBe(true);
     expect(total).toBeLessThanOrEqual(RESULT_BUDGET_BYTES);
-    expect(text).toMatch(/^fanout: 5 hosts in /);
+    expect(text).toMatch(/^fanout f-[0-9a-z-]+: 5 hosts in /);
     expect(text).toMatch(/\nCut: \d+ bytes of output left out \(marked \[…\]\) to keep this result under 1048576 bytes; the whole \(capped\) output of any task is in task_status <task_id>/);
     for (const row of s.results) expect(row.stdout).toMatch(/\[… \d+ bytes cut to keep this result within its byte budget; the whole output: task_status \/ task_logs …\]/);
     note(`flood fanout, 5 hosts: text + structuredContent ${total} B (before: each host's 1 MiB cap twice, ~10.8 MB, past the client's 10 MiB)`);
