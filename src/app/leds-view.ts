@@ -1,4 +1,4 @@
-import type { LedResult } from "../claw/backend.js";
+import type { LedResult } from "../claw/led-types.js";
 import { h } from "./dom.js";
 
 /** The names cluster_led takes, for a pixel whose colour is one of them; `#rrggbb` otherwise. */

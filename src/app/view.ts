@@ -1,4 +1,4 @@
-import type { LedResult } from "../claw/backend.js";
+import type { LedResult } from "../claw/led-types.js";
 import { summarise, type FleetRun } from "../dashboard/run-types.js";
 import type { FleetStatus } from "../operations/status.js";
 import { groupResults } from "../results/group.js";

@@ -1,4 +1,5 @@
-import { createLedBackend, type ClawDeps, type LedBackend } from "./backend.js";
+import { createLedBackend } from "./backend.js";
+import type { ClawDeps, LedBackend } from "./led-types.js";
 import { PIXEL_COUNT, type LedRequest } from "./strip.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { LedBackend } from "./backend.js";
+import type { LedBackend } from "./led-types.js";
 import { ClawError } from "./claw-error.js";
 import { frameHex, updateState } from "./state-file.js";
 import { planAction, type LedRequest } from "./strip.js";

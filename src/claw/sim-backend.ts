@@ -1,4 +1,4 @@
-import type { LedBackend } from "./backend.js";
+import type { LedBackend } from "./led-types.js";
 import { frameHex, updateState } from "./state-file.js";
 import { planAction } from "./strip.js";
 

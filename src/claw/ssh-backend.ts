@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { quote, remotePath } from "../fleet/shell.js";
 import type { ExecResult, HostTransport } from "../fleet/types.js";
-import type { ClawDeps, LedBackend } from "./backend.js";
+import type { ClawDeps, LedBackend } from "./led-types.js";
 import { BLINKT_DRIVER } from "./blinkt-driver.js";
 import { ClawError } from "./claw-error.js";
 import { DEFAULT_STATE_FILE } from "./state-file.js";

@@ -1,5 +1,7 @@
 import { createInterface } from "node:readline/promises";
+import type { Deps } from "../deps.js";
 import type { Confirm } from "../operations/confirm.js";
+import type { Parsed } from "./verbs.js";
 
 /**
  * Reads a whole-number option (`--timeout 30`) within bounds, with the validation message every
@@ -41,4 +43,14 @@ export function cliConfirm(p: { [option: string]: unknown }): Confirm | undefine
       rl.close();
     }
   };
+}
+
+/**
+ * The host names a verb works on: the positional names, else `--hosts` / `--labels`. Unknown names
+ * are refused before anything runs (Fleet.select throws).
+ */
+export function selectedHosts(deps: Deps, p: Parsed, usage: string): string[] {
+  const names = p.args.length ? p.args : p.hostsList;
+  if (!names?.length && !p.labelsList?.length) throw new Error(`Usage: picoclaw-fleet ${usage}`);
+  return deps.fleet.select({ hosts: names, labels: p.labelsList }).map((h) => h.name);
 }

@@ -5,23 +5,13 @@ import { ownSignal } from "../fleet/exec-session.js";
 import { apiKeyFor, deployHost, type DeployResult } from "../operations/deploy.js";
 import { planDeploy } from "../operations/plan-hosts.js";
 import { planText } from "../results/plan-text.js";
-import { interruptible } from "./args.js";
+import { interruptible, selectedHosts } from "./args.js";
 import { ProgressBar } from "./progress.js";
 import { paint, renderTable, writeOutput } from "./table.js";
 import type { Parsed } from "./verbs.js";
 
 /** One host's outcome of `deploy`: the tool's result when it worked, the reason when not. */
 export type DeployRow = { host: string; status: "succeeded" | "failed" | "cancelled"; error?: string } & Partial<Omit<DeployResult, "host">>;
-
-/**
- * The host names a verb works on: the positional names, else `--hosts` / `--labels`. Unknown names
- * are refused before anything runs (Fleet.select throws).
- */
-export function selectedHosts(deps: Deps, p: Parsed, usage: string): string[] {
-  const names = p.args.length ? p.args : p.hostsList;
-  if (!names?.length && !p.labelsList?.length) throw new Error(`Usage: picoclaw-fleet ${usage}`);
-  return deps.fleet.select({ hosts: names, labels: p.labelsList }).map((h) => h.name);
-}
 
 /**
  * `deploy <host…> [--version v] [--force] [--json]`: deployHost on every host at once (bounded by

@@ -1,4 +1,4 @@
-import type { LedResult } from "../claw/backend.js";
+import type { LedResult } from "../claw/led-types.js";
 import type { Pixel } from "../claw/strip.js";
 import { renderTable } from "./table.js";
 

@@ -11,7 +11,7 @@ import { framedValue } from "../fleet/framed.js";
 import { configure, mustExec, refuseUnreadableConfig } from "./deploy-config.js";
 import { abandonCommand, commitCommand, parseCommit, STAGING_DIR, unpackCommand } from "./deploy-scripts.js";
 import { withDeployLock } from "./deploy-lock.js";
-import type { OperationContext } from "./dispatch.js";
+import type { OperationContext } from "./context.js";
 import { applyPolicy } from "./policy.js";
 import { probeHost } from "./status.js";
 

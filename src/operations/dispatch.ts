@@ -7,7 +7,8 @@ import type { TaskKind } from "../tasks/remote-scripts.js";
 import type { RunRequest, RunningTask } from "../tasks/task-service.js";
 import { deployHost } from "./deploy.js";
 import { pickHost } from "./pick-host.js";
-import { confirmLarge, type Confirm } from "./confirm.js";
+import { confirmLarge } from "./confirm.js";
+import type { OperationContext } from "./context.js";
 import { planRun, type Plan } from "./plan.js";
 import { planReason } from "./plan-hosts.js";
 import { applyPolicy, policyVerdicts } from "./policy.js";
@@ -35,14 +36,6 @@ export interface DispatchInput extends RunOptions {
 
 /** dispatch_task's row, with the id it is journaled under (a `retry` of it reruns the task if it failed), or its plan. */
 export type DispatchResult = HostResult & { fanout_id?: string; plan?: Plan };
-
-/** Callbacks from the door (MCP or CLI): plain functions and a signal, never protocol objects. */
-export interface OperationContext {
-  signal?: AbortSignal | undefined;
-  progress?: ((progress: number, total?: number, message?: string) => void) | undefined;
-  /** Asks the person to confirm a large destructive call (policy.confirm_above); absent when the door cannot ask. */
-  confirm?: Confirm | undefined;
-}
 
 /** The RunRequest for one host, with the config's defaults filled in; a shell command needs no PicoClaw. */
 export function runRequest(deps: Deps, host: string, task: string, o: RunOptions & { kind?: TaskKind | undefined }): RunRequest {

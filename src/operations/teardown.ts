@@ -5,7 +5,7 @@ import { commandLine } from "../fleet/shell.js";
 import { killCommand } from "../tasks/control-scripts.js";
 import { KILLTREE, TASKS_DIR } from "../tasks/remote-scripts.js";
 import { confirmLarge } from "./confirm.js";
-import type { OperationContext } from "./dispatch.js";
+import type { OperationContext } from "./context.js";
 import { applyPolicy } from "./policy.js";
 
 /** One host's row of `teardown`. */

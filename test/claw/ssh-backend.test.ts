@@ -2,7 +2,8 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLedBackend, type LedBackend } from "../../src/claw/backend.js";
+import { createLedBackend } from "../../src/claw/backend.js";
+import type { LedBackend } from "../../src/claw/led-types.js";
 import { depsFor } from "../helpers/mcp.js";
 import type { Deps } from "../../src/deps.js";
 
