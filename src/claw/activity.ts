@@ -21,6 +21,17 @@ export interface Activity {
   finish(): Promise<void>;
 }
 
+/**
+ * Ends a run's display and waits (at most `ms`) for the strip to show it, so that what the strip
+ * shows agrees with the result handed back (and a CLI that exits next leaves it right); a slow strip
+ * costs the call at most `ms`, and with the display off nothing at all.
+ */
+export async function finishWithin(activity: Activity, ms = 1000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([activity.finish(), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
 /** How long one LED update may take in the background before it counts as failed. */
 const LED_TIMEOUT_MS = 5000;
 

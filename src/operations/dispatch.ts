@@ -1,4 +1,4 @@
-import { createActivity } from "../claw/activity.js";
+import { createActivity, finishWithin } from "../claw/activity.js";
 import type { Deps } from "../deps.js";
 import type { HostConfig } from "../config/schema.js";
 import { newFanoutId } from "../tasks/fanout-journal.js";
@@ -94,7 +94,7 @@ export async function dispatch(deps: Deps, input: DispatchInput, ctx: OperationC
     return { ...result!, fanout_id: fanoutId };
   } finally {
     clearInterval(tick);
-    void leds.finish();
+    await finishWithin(leds);
   }
 }
 

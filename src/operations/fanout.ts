@@ -1,4 +1,4 @@
-import { createActivity } from "../claw/activity.js";
+import { createActivity, finishWithin } from "../claw/activity.js";
 import type { HostConfig } from "../config/schema.js";
 import type { Deps } from "../deps.js";
 import { groupResults, type ResultGroup } from "../results/group.js";
@@ -125,7 +125,7 @@ export async function fanout(deps: Deps, input: FanoutInput, ctx: FanoutContext 
     ctx.onResult?.(r, done, list.length);
     leds.hostDone(r.status);
   });
-  void leds.finish();
+  await finishWithin(leds);
   const n = roll.plan.batches.length;
   const results = collected.map((r, i) =>
     r.status === "running" && !roll.begun(i) ? { ...r, error: `waiting for batch ${roll.batchOf(i) + 1} of ${n}, which starts only if the brakes allow; follow it with task_status ${r.task_id}` } : r,
