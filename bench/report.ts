@@ -154,7 +154,7 @@ same run, on the same lab hosts, with the same remote work.
 - **Load**: ${quiet}
 - **Correctness**: ${r.failures.length ? `**${r.failures.length} checks FAILED**:\n${r.failures.map((f) => `  - ${f}`).join("\n")}` : "every check of every run passed (each host answered, each reply equal to its task, each status row right)."}
 
-## Targets (issue 7)
+## Targets (issues 7 and 13)
 
 ${table(["target", "measured", ""], targets.map((t) => [t.goal, t.measured, verdict(t.met)]))}
 

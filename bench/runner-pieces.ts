@@ -10,7 +10,7 @@ const PIECES: [string, string][] = [
   ["`mkdir -p` the task directory", 'mkdir -p "$D"'],
   ['read the message: `msg=$(head -c N; printf x)`', 'msg=$(printf "uname -m" | head -c 8; printf x)'],
   ["start the command: `setsid sh -c` around it (`uname -m` included)", 'setsid sh -c "uname -m"'],
-  ["start the watchdog (`setsid sh -c`, its first `sleep 1`), then kill it", 'setsid sh -c "sleep 1" & W=$!; sleep 0.005; kill -TERM -"$W" "$W" 2>/dev/null; wait'],
+  ["start the watchdog (`setsid sh -c`, its first `sleep 1`), kill it 5 ms later (that `sleep 0.005` included)", 'setsid sh -c "sleep 1" & W=$!; sleep 0.005; kill -TERM -"$W" "$W" 2>/dev/null; wait'],
   ["sweep for leftovers: `grep -ls PICOCLAW_FLEET_TASK=… /proc/[0-9]*/environ`", 'for e in $(grep -ls PICOCLAW_FLEET_TASK=t-none /proc/[0-9]*/environ 2>/dev/null); do :; done'],
   ["emit: one `stat` for the clock and the sizes", 'for l in $(cd "$D" && stat -c "%n:%s:%Y" out 2>/dev/null); do :; done'],
   ["emit: `base64` of stdout", 'base64 < "$D/out"'],
