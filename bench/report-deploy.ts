@@ -1,5 +1,5 @@
 import type { DeployRealResult, DeploySample } from "./deploy-real.js";
-import { IDLE_BUSY, med, mibToMb, ms, ratio, spread, table } from "./format.js";
+import { checksNote, loadNote, med, mibToMb, ms, ratio, spread, table } from "./format.js";
 import { median } from "./helpers.js";
 import type { Section } from "./report.js";
 
@@ -38,14 +38,11 @@ export function deploySection(d: DeployRealResult): Section {
   const peak = mibToMb(Math.max(...d.rssMib));
   const serverCpu = median(d.cold.map((x) => x.serverCpuMs ?? 0));
   const load = d.load1.map((l) => l.toFixed(1)).join(", ");
-  const busy = `${Math.round(d.busyBefore * 100)} % of the cores were busy in the 3 s before it and ${Math.round(d.busyAfter * 100)} % in the 3 s after; the 1-minute load average at the end of each run: ${load}`;
-  const quiet =
-    d.busyBefore < IDLE_BUSY && d.busyAfter < IDLE_BUSY
-      ? `Otherwise idle before and after: ${busy} (the load average counts the bench's own processes).`
-      : `**The machine was NOT idle**: ${busy} (the load average counts the bench's own processes too; the busy shares before and after are other work). Every side ran under the same load, in alternating order, so the ratios hold better than the absolute figures.`;
-  const checks = d.failures.length
-    ? `**Correctness checks FAILED:**\n\n${d.failures.map((x) => `- ${x}`).join("\n")}`
-    : `Correctness, every side of every run: each host's \`~/.local/bin/picoclaw\` was the release's binary, byte for byte, and executable; every cold \`deploy_host\` returned \`installed\` and every second one \`unchanged\`, both with version ${d.version.slice(1)}; every pssh host printed \`picoclaw ${d.version.slice(1)}\`.`;
+  const quiet = loadNote(d.busyBefore, d.busyAfter, `at the end of each run: ${load}`, "alternating");
+  const checks = checksNote(
+    d.failures,
+    `Correctness, every side of every run: each host's \`~/.local/bin/picoclaw\` was the release's binary, byte for byte, and executable; every cold \`deploy_host\` returned \`installed\` and every second one \`unchanged\`, both with version ${d.version.slice(1)}; every pssh host printed \`picoclaw ${d.version.slice(1)}\`.`,
+  );
   const text = `## Deploy at real size: the real PicoClaw ${d.version} to ${d.hosts} hosts (issue 11)
 
 Measured on ${d.date.slice(0, 16).replace("T", " ")} UTC in ${(d.totalS / 60).toFixed(1)} minutes, median of ${d.cold.length} runs (min-max in brackets). ${quiet}

@@ -1,4 +1,5 @@
 import type { CrushPace } from "./crush.js";
+import type { CommandFanoutResult } from "./command-fanout.js";
 import type { DeployRealResult } from "./deploy-real.js";
 import type { DispatchResult } from "./dispatch.js";
 import type { FanoutResult } from "./fanout.js";
@@ -6,6 +7,7 @@ import type { FleetResult } from "./fleet200.js";
 import { IDLE_BUSY, table, verdict } from "./format.js";
 import { median } from "./helpers.js";
 import type { MachineFacts } from "./machine.js";
+import { commandSection } from "./report-command.js";
 import { deploySection } from "./report-deploy.js";
 import { dispatchSection, fanoutSection } from "./report-fanout.js";
 import { crushSection, fleetSection, startupSection } from "./report-fleet.js";
@@ -29,6 +31,8 @@ export interface Results {
   fleet: FleetResult;
   /** The real-size deploy (absent from runs made before it was measured). */
   deploy?: DeployRealResult;
+  /** The run_command fan-out (absent from runs made before it was measured). */
+  command?: CommandFanoutResult;
   failures: string[];
 }
 
@@ -62,7 +66,8 @@ starts a lab of its own (20 hosts, the real PicoClaw from the lab's build cache:
 builds it once per machine) and runs at most 3 times. Knobs for development:
 \`BENCH_RUNS\` (default 5), \`BENCH_HOSTS\` (default 200), \`BENCH_JSON=file\` (also write the raw runs),
 \`BENCH_FROM=file\` (re-render this file from them), \`BENCH_ONLY=deploy\` (only the real-size deploy,
-its section replaced in this file, the rest kept as it is). The bench is not part of \`npm test\`: tests assert
+its section replaced in this file, the rest kept as it is), \`BENCH_ONLY=run\` (likewise, only the
+run_command fan-out on a lab of its own, 50 and 200 hosts). The bench is not part of \`npm test\`: tests assert
 behaviour, this file reports time. Run it on an otherwise idle machine: other load slows every side,
 but not equally (process-heavy sides suffer most).`;
 
@@ -128,6 +133,7 @@ export function renderReport(r: Results): string {
     dispatchSection(r.dispatch),
     fleetSection(r.fleet, median(r.startup.idleRssMib)),
     ...(r.deploy ? [deploySection(r.deploy)] : []),
+    ...(r.command ? [commandSection(r.command)] : []),
     startupSection(r.startup),
     crushSection(r.crush),
   ];
@@ -148,7 +154,7 @@ same run, on the same lab hosts, with the same remote work.
 - **Load**: ${quiet}
 - **Correctness**: ${r.failures.length ? `**${r.failures.length} checks FAILED**:\n${r.failures.map((f) => `  - ${f}`).join("\n")}` : "every check of every run passed (each host answered, each reply equal to its task, each status row right)."}
 
-## Targets (issue 7)
+## Targets (issues 7 and 13)
 
 ${table(["target", "measured", ""], targets.map((t) => [t.goal, t.measured, verdict(t.met)]))}
 
