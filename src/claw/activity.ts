@@ -26,7 +26,7 @@ export interface Activity {
  * shows agrees with the result handed back (and a CLI that exits next leaves it right); a slow strip
  * costs the call at most `ms`, and with the display off nothing at all.
  */
-export async function finishWithin(activity: Activity, ms = 1000): Promise<void> {
+export async function finishWithin(activity: Activity, ms = 500): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([activity.finish(), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
   clearTimeout(timer);
