@@ -5,8 +5,8 @@ import type { Deps } from "./deps.js";
 import type { Parsed, Verb } from "./cli/verbs.js";
 
 function usage(verbs: Verb[]): string {
-  const width = Math.max(...verbs.map((v) => v.usage.length));
-  const line = (u: string, summary: string) => `  ${u.padEnd(width)}  ${summary}`;
+  // Usage lines have grown long (the brakes): each verb's summary goes on a line of its own under it.
+  const line = (u: string, summary: string) => `  ${u}\n      ${summary}`;
   return `picoclaw-fleet: run PicoClaw workers across an SSH fleet
 
 Usage: picoclaw-fleet <command> [options]
@@ -20,6 +20,8 @@ Options:
   --hosts a,b       only these hosts        --labels x,y   only hosts with all these labels
   --plan            say what would happen, touch no host beyond a read-only probe
   --yes             answer yes to policy.confirm_above (a terminal is asked instead)
+  -f, --follow      logs: each line as the task prints it    --watch   tasks: a live table
+  --jsonl           with --follow or --watch: one JSON object a line, for scripts
   -h, --help        this help
 `;
 }

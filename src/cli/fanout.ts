@@ -31,7 +31,7 @@ function groupsText(out: FanoutResult): string {
   const s = out.summary;
   const retry = s.failed + s.timed_out + s.unreachable ? `\nRerun the failed hosts: picoclaw-fleet retry ${out.fanout_id}` : "";
   const id = `${out.fanout_id}${out.retry_of ? ` (retry of ${out.retry_of})` : ""}`;
-  return `${blocks.join("\n")}\n\n${id}: ${s.succeeded}/${s.total} succeeded, ${s.failed} failed, ${s.timed_out} timed out, ${s.unreachable} unreachable${s.skipped ? `, ${s.skipped} skipped` : ""}${s.running ? `, ${s.running} still running` : ""} (${(s.duration_ms / 1000).toFixed(1)} s)${retry}`;
+  return `${blocks.join("\n")}\n\n${id}: ${s.succeeded}/${s.total} succeeded, ${s.failed} failed, ${s.timed_out} timed out, ${s.unreachable} unreachable${s.skipped ? `, ${s.skipped} skipped` : ""}${s.running ? `, ${s.running} still running` : ""} (${s.duration_ms < 1000 ? `${s.duration_ms} ms` : `${(s.duration_ms / 1000).toFixed(1)} s`})${retry}`;
 }
 
 /** Runs a fan-out (or a run) for a person: the progress bar names the batch under way; a plan prints what would happen. */
