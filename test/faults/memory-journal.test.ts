@@ -57,7 +57,9 @@ describe("fault: many tasks with 1 MiB of output each", () => {
     process.stderr.write(`[faults] memory: RSS ${before} MB at start, ${first} MB after ${TASKS} tasks of 1 MiB, ${second} MB after ${2 * TASKS}; journal ${journalBytes} bytes (limit ${LIMIT})\n`);
     // Generous bounds: what is asserted is that finished results do not pile up, not a figure.
     expect(second).toBeLessThan(600);
-    expect(second - first).toBeLessThan(100);
+    // RSS is a high-water mark that tracks how many 1 MiB results were in flight at once (more on a
+    // loaded machine); results kept would add 180 MiB or more a round.
+    expect(second - first).toBeLessThan(150);
     expect(journalBytes).toBeLessThanOrEqual(2 * LIMIT);
 
     // A task after all that still comes back final through task_status, reply and output head and tail kept.
