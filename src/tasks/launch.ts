@@ -4,7 +4,9 @@ import { detachCommand } from "./control-scripts.js";
 import type { DetachedWatch } from "./detached-watch.js";
 import { frameAck } from "./frame-ack.js";
 import { parseFrame, type TaskFrame } from "./frame.js";
-import { CLEANED, runCommand, STARTED, type RunArgs } from "./remote-scripts.js";
+import { errorResult, type HostResult } from "./host-result.js";
+import { CLEANED, runCommand, STARTED, type RunArgs, type TaskKind } from "./remote-scripts.js";
+import { frameToResult, resultFromFailure } from "./to-result.js";
 
 /** How one launch of a task on its host came out. */
 export type Launched =
@@ -79,4 +81,24 @@ async function detached(fleet: Fleet, watch: DetachedWatch, spec: LaunchSpec): P
   if ("gone" in outcome) return { kind: "gone" };
   if ("failure" in outcome) return { kind: "failure", failure: outcome.failure, detached: true };
   return { kind: "ended", frame: outcome.frame, cleaned: false };
+}
+
+/** The row for how a launch came out (`cancelled`: the caller had killed the task meanwhile). */
+export function launchedResult(out: Launched, host: string, taskId: string, ms: number, kind: TaskKind | undefined, cancelled: boolean): HostResult {
+  switch (out.kind) {
+    case "ended":
+      return frameToResult(host, taskId, out.frame, ms, kind);
+    case "failure":
+      return out.detached
+        ? errorResult(host, taskId, "running", `${out.failure.message}; the task goes on on the host: follow it with task_status ${taskId}`, ms)
+        : resultFromFailure(host, taskId, out.failure, ms);
+    case "waiting":
+      return errorResult(host, taskId, "running", `still running on ${host}; follow it with task_status ${taskId}`, ms);
+    case "gone":
+      return errorResult(host, taskId, cancelled ? "cancelled" : "failed", `the task directory is gone from ${host} (removed by a teardown with purge, or by hand) and its result with it`, ms);
+    case "missing":
+      return errorResult(host, taskId, "failed", `PicoClaw is still missing on ${host} after the deploy`, ms);
+    case "no-result":
+      return errorResult(host, taskId, "failed", `no result from ${host} (${out.why})`, ms);
+  }
 }

@@ -1,6 +1,7 @@
 import type { HostTransport } from "../fleet/types.js";
-import { sinceCommand, type LogStream } from "./control-scripts.js";
+import { logsCommand, sinceCommand, type LogStream } from "./control-scripts.js";
 import type { TaskRecord } from "./journal.js";
+import { taskLogLines } from "./log-lines.js";
 
 /** Bytes one task_logs page with `since` brings back at most. */
 export const PAGE_BYTES = 64 * 1024;
@@ -53,4 +54,20 @@ export function pageFromJournal(record: TaskRecord, stream: LogStream, since: nu
   const kept = Buffer.from(stream === "out" ? (record.result?.stdout ?? "") : (record.log ?? ""), "utf8");
   const bytes = kept.subarray(Math.min(since, kept.length), Math.min(since, kept.length) + PAGE_BYTES);
   return page(stream, bytes, Math.min(since, kept.length), true, Math.min(since, kept.length) + bytes.length >= kept.length);
+}
+
+/**
+ * The last `count` lines a task printed, read on its host (PicoClaw's log between its banner and its
+ * answer), or null when its directory is gone (the journal has what was kept).
+ */
+export async function lastLinesFromHost(t: HostTransport, record: TaskRecord, count: number, timeoutMs: number): Promise<string[] | null> {
+  const res = await t.exec(logsCommand(record.task_id, count), { timeoutMs });
+  if (res.failure) throw new Error(`Cannot read the log of ${record.task_id} on ${record.host}: ${res.failure.message}`);
+  const text = res.stdout;
+  if (text.includes("\u001epcf gone\n")) return null;
+  // Found by marker, not position: a chatty login shell may print before the script does.
+  const logAt = text.indexOf("\u001epcf log\n");
+  const outAt = text.indexOf("\u001epcf out\n", logAt);
+  if (logAt < 0 || outAt < 0) throw new Error(`Cannot read the log of ${record.task_id} on ${record.host}: the host's answer was cut short; try again`);
+  return taskLogLines(text.slice(outAt + 9), text.slice(logAt + 9, outAt), count);
 }

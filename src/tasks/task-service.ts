@@ -5,16 +5,16 @@ import { errorResult, NotLaunched, type HostResult } from "./host-result.js";
 import { TaskJournal, type TaskRecord } from "./journal.js";
 import { LOG_CAP, type TaskKind } from "./remote-scripts.js";
 import { DetachedWatch } from "./detached-watch.js";
-import { launchTask, type LaunchSpec } from "./launch.js";
-import { cleanCommand, collectCommand, killCommand, logsCommand } from "./control-scripts.js";
+import { launchedResult, launchTask, type LaunchSpec } from "./launch.js";
+import { cleanCommand, collectCommand, killCommand } from "./control-scripts.js";
 import { KeyedSerial } from "./keyed-serial.js";
 import { taskLogLines } from "./log-lines.js";
-import { defaultStream, pageFromHost, pageFromJournal, type LogPage } from "./log-page.js";
+import { defaultStream, lastLinesFromHost, pageFromHost, pageFromJournal, type LogPage } from "./log-page.js";
 import type { LogStream } from "./control-scripts.js";
 import { followTask, type FollowEnd } from "./follow.js";
 import { agentMessage } from "../picoclaw/message.js";
 import { sessionFor, type TaskSession } from "../picoclaw/session.js";
-import { frameToResult, resultFromFailure } from "./to-result.js";
+import { frameToResult } from "./to-result.js";
 import { parseFrame } from "./frame.js";
 import { isTaskId, newTaskId } from "./task-id.js";
 
@@ -186,17 +186,8 @@ export class TaskService {
       return { task_id: taskId, host: record.host, ...(fromHost ?? pageFromJournal(record, stream, since.offset)) };
     }
     // A host gone from the config is not asked (with allow_adhoc_hosts its name would be dialled as an address).
-    const res = this.inConfig(record) ? await this.fleet.transport(record.host).exec(logsCommand(taskId, lines), this.execOptions(30)) : undefined;
-    if (res?.failure) throw new Error(`Cannot read the log of ${taskId} on ${record.host}: ${res.failure.message}`);
-    const text = res?.stdout ?? "";
-    if (!res || text.includes("\u001epcf gone\n")) {
-      return { task_id: taskId, host: record.host, lines: taskLogLines(record.result?.stdout ?? "", record.log ?? "", lines) };
-    }
-    // Found by marker, not position: a chatty login shell may print before the script does.
-    const logAt = text.indexOf("\u001epcf log\n");
-    const outAt = text.indexOf("\u001epcf out\n", logAt);
-    if (logAt < 0 || outAt < 0) throw new Error(`Cannot read the log of ${taskId} on ${record.host}: the host's answer was cut short; try again`);
-    return { task_id: taskId, host: record.host, lines: taskLogLines(text.slice(outAt + 9), text.slice(logAt + 9, outAt), lines) };
+    const fromHost = this.inConfig(record) ? await lastLinesFromHost(this.fleet.transport(record.host), record, lines, this.execOptions(30).timeoutMs) : null;
+    return { task_id: taskId, host: record.host, lines: fromHost ?? taskLogLines(record.result?.stdout ?? "", record.log ?? "", lines) };
   }
 
   /**
@@ -274,25 +265,11 @@ export class TaskService {
       if (cancelled.aborted) return errorResult(req.host, taskId, "cancelled", "cancelled while deploying", Date.now() - started);
       out = await inTurn();
     }
-    const ms = Date.now() - started;
-    switch (out.kind) {
-      case "ended":
-        if (out.cleaned) this.cleanedByRunner.add(taskId);
-        if (out.frame.log) this.logTails.set(taskId, out.frame.log);
-        return frameToResult(req.host, taskId, out.frame, ms, req.kind);
-      case "failure":
-        return out.detached
-          ? errorResult(req.host, taskId, "running", `${out.failure.message}; the task goes on on the host: follow it with task_status ${taskId}`, ms)
-          : resultFromFailure(req.host, taskId, out.failure, ms);
-      case "waiting":
-        return errorResult(req.host, taskId, "running", `still running on ${req.host}; follow it with task_status ${taskId}`, ms);
-      case "gone":
-        return errorResult(req.host, taskId, cancelled.aborted ? "cancelled" : "failed", `the task directory is gone from ${req.host} (removed by a teardown with purge, or by hand) and its result with it`, ms);
-      case "missing":
-        return errorResult(req.host, taskId, "failed", `PicoClaw is still missing on ${req.host} after the deploy`, ms);
-      case "no-result":
-        return errorResult(req.host, taskId, "failed", `no result from ${req.host} (${out.why})`, ms);
+    if (out.kind === "ended") {
+      if (out.cleaned) this.cleanedByRunner.add(taskId);
+      if (out.frame.log) this.logTails.set(taskId, out.frame.log);
     }
+    return launchedResult(out, req.host, taskId, Date.now() - started, req.kind, cancelled.aborted);
   }
 
   /** Journal the final result, clean the host's task directory (unless its runner did), tear down if asked. */
