@@ -4,7 +4,7 @@ import type { HostConfig } from "../config/schema.js";
 import { newFanoutId } from "../tasks/fanout-journal.js";
 import { errorResult, type HostResult } from "../tasks/host-result.js";
 import type { TaskKind } from "../tasks/remote-scripts.js";
-import type { RunRequest, RunningTask } from "../tasks/task-service.js";
+import type { RunRequest, RunningTask } from "../tasks/task-types.js";
 import { deployHost } from "./deploy.js";
 import { pickHost } from "./pick-host.js";
 import { confirmLarge } from "./confirm.js";

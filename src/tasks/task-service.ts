@@ -3,7 +3,8 @@ import type { Fleet } from "../fleet/fleet.js";
 import type { Logger } from "../log.js";
 import { errorResult, NotLaunched, type HostResult } from "./host-result.js";
 import { TaskJournal, type TaskRecord } from "./journal.js";
-import { LOG_CAP, type TaskKind } from "./remote-scripts.js";
+import { LOG_CAP } from "./remote-scripts.js";
+import type { RunningTask, RunRequest, TaskHooks } from "./task-types.js";
 import { DetachedWatch } from "./detached-watch.js";
 import { launchedResult, launchTask, type LaunchSpec } from "./launch.js";
 import { cleanCommand, collectCommand, killCommand } from "./control-scripts.js";
@@ -17,46 +18,6 @@ import { sessionFor, type TaskSession } from "../picoclaw/session.js";
 import { frameToResult } from "./to-result.js";
 import { parseFrame } from "./frame.js";
 import { isTaskId, newTaskId } from "./task-id.js";
-
-/** What a caller asks to run on one host. */
-export interface RunRequest {
-  host: string;
-  task: string;
-  timeoutS: number;
-  session?: string | undefined;
-  model?: string | undefined;
-  /** Run the task as one of PicoClaw's own slash commands (`/help`) instead of giving it to the model. */
-  slashCommand?: boolean | undefined;
-  /** `command`: the task is shell code for the host's sh (run_command); default a PicoClaw prompt. */
-  kind?: TaskKind | undefined;
-  teardown?: boolean;
-  /**
-   * With teardown: asked once as the task ends, whether it is the last of its call on its host
-   * (see hostCountdown); absent: it is. Only the last tears down, never from under the others.
-   */
-  lastOnHost?: (() => boolean) | undefined;
-  /** Called when PicoClaw is missing on the host; resolves once it is installed. Absent: a missing PicoClaw fails the task. */
-  deploy?: ((signal: AbortSignal) => Promise<void>) | undefined;
-  /** Schedules the launch (a fan-out's batches and concurrency queue); default: at once. May throw NotLaunched to end the task unlaunched. */
-  schedule?: <T>(launch: () => Promise<T>) => Promise<T>;
-}
-
-/** A task that was started: its id at once, its result when it ends. */
-export interface RunningTask {
-  taskId: string;
-  result: Promise<HostResult>;
-  /** Resolves once the task runs on its host (or ended, or never will): this process may then go. */
-  started: Promise<void>;
-  /** Kills the task on its host (the result then comes back `cancelled`). */
-  cancel(): Promise<void>;
-}
-
-/** Hooks the task service calls out to: tear PicoClaw down after a task that asked for it. */
-export interface TaskHooks {
-  teardown(host: string): Promise<void>;
-  /** A task became final (its result journaled): push its completion record. */
-  completed?(result: HostResult, kind: TaskKind): void;
-}
 
 /**
  * Runs PicoClaw tasks on hosts and follows them: each task in its own directory on its host
