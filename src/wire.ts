@@ -26,7 +26,7 @@ export function buildDeps(config: FleetConfig, configPath: string, logger: Logge
         const row = await teardownHost(deps, host, { purge: false });
         if (row.status !== "succeeded") throw new Error(row.error ?? `teardown ${row.status}`);
       },
-      completed: (result, kind) => webhook.send(completionRecord(result, kind)),
+      completed: (result, kind) => webhook.enabled && webhook.send(completionRecord(result, kind)),
     }),
   };
   return deps;

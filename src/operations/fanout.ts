@@ -132,6 +132,6 @@ export async function fanout(deps: Deps, input: FanoutInput, ctx: FanoutContext 
   );
   if (results.some((r) => r.status === "running")) auditWhenDone(deps, tool, fanoutId, roll);
   // Pushed when the last row is final, whether or not the caller is still there.
-  void Promise.all(roll.jobs.map((j) => j.result)).then((rows) => deps.webhook.send(fanoutCompletion(fanoutId, tool, summarise(rows, started), groupResults(rows))));
+  if (deps.webhook.enabled) void Promise.all(roll.jobs.map((j) => j.result)).then((rows) => deps.webhook.send(fanoutCompletion(fanoutId, tool, summarise(rows, started), groupResults(rows))));
   return { fanout_id: fanoutId, ...(retry ? { retry_of: retry.retry_of } : {}), results, groups: groupResults(results), summary: summarise(results, started) };
 }

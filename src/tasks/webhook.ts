@@ -19,6 +19,11 @@ export class Webhook {
     private readonly log: Logger,
   ) {}
 
+  /** Whether a URL is configured: without one, nobody needs a record built. */
+  get enabled(): boolean {
+    return Boolean(this.url);
+  }
+
   /** Sends one record (a finished task or fan-out), at most three tries; returns at once. */
   send(record: Record<string, unknown>): void {
     if (!this.url) return;

@@ -35,7 +35,7 @@ afterAll(async () => {
 const MIB = `awk 'BEGIN { for (i = 1; i <= 15000; i++) printf "%s log line %d of 15000\\n", "12:00:00 INF agent pkg/agent/pipeline_llm.go:212 >", i }'; echo printed 15000 lines`;
 
 describe("fault: many tasks with 1 MiB of output each", () => {
-  it(`${TASKS} tasks printing 1 MiB each, twice: RSS stays bounded, the journal stays within twice journal_max_bytes, and a result is still read back`, async () => {
+  it(`${TASKS} tasks printing 1 MiB each, three times: RSS stays bounded, the journal stays within twice journal_max_bytes, and a result is still read back`, async () => {
     const journal = join(fleet.lab.dir, "memory.jsonl");
     server = await spawnServer(fleet.configPath({ tasks: { journal, journal_max_bytes: LIMIT } }));
     const before = rssMb(server.pid);
@@ -53,13 +53,15 @@ describe("fault: many tasks with 1 MiB of output each", () => {
     };
     const first = await round();
     const second = await round();
+    const third = await round();
     const journalBytes = sizeOf(journal) + sizeOf(`${journal}.1`);
-    process.stderr.write(`[faults] memory: RSS ${before} MB at start, ${first} MB after ${TASKS} tasks of 1 MiB, ${second} MB after ${2 * TASKS}; journal ${journalBytes} bytes (limit ${LIMIT})\n`);
+    process.stderr.write(`[faults] memory: RSS ${before} MB at start, ${first} MB after ${TASKS} tasks of 1 MiB, ${second} MB after ${2 * TASKS}, ${third} MB after ${3 * TASKS}; journal ${journalBytes} bytes (limit ${LIMIT})\n`);
     // Generous bounds: what is asserted is that finished results do not pile up, not a figure.
-    expect(second).toBeLessThan(600);
-    // RSS is a high-water mark that tracks how many 1 MiB results were in flight at once (more on a
-    // loaded machine); results kept would add 180 MiB or more a round.
-    expect(second - first).toBeLessThan(150);
+    expect(Math.min(second, third)).toBeLessThan(600);
+    // RSS is a high-water mark: it follows how many 1 MiB results were in flight at once, and one round
+    // may spike by 100 MB or more on a loaded machine. Results kept would add 180 MiB or more every
+    // round, so neither later round would come back near the first.
+    expect(Math.min(second, third) - first).toBeLessThan(150);
     expect(journalBytes).toBeLessThanOrEqual(2 * LIMIT);
 
     // A task after all that still comes back final through task_status, reply and output head and tail kept.
@@ -69,5 +71,5 @@ describe("fault: many tasks with 1 MiB of output each", () => {
     expect(row.structuredContent.reply.endsWith("printed 15000 lines")).toBe(true);
     expect(row.structuredContent.stdout).toContain("log line 1 of 15000");
     expect(row.structuredContent.stdout).toContain("log line 15000 of 15000");
-  }, 300_000);
+  }, 420_000);
 });
