@@ -117,7 +117,7 @@ export class AuditLog {
       const last = lastLine(this.file) ?? lastLine(`${this.file}.1`);
       const before = last ? (JSON.parse(last) as AuditRecord) : undefined;
       const body = { seq: (before?.seq ?? 0) + 1, time: new Date().toISOString(), ...entry, prev: before?.hash ?? GENESIS };
-      appendLines(this.file, [JSON.stringify({ ...body, hash: recordHash(body) })]);
+      appendLines(this.file, `${JSON.stringify({ ...body, hash: recordHash(body) })}\n`);
       rotateIfLarger(this.file, this.maxBytes);
     });
   }

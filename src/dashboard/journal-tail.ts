@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { expandHome } from "../config/paths.js";
 import type { HostResult } from "../tasks/host-result.js";
 import type { TaskRecord } from "../tasks/journal.js";
+import { parseLines } from "../tasks/jsonl-file.js";
 
 /** A line of the task journal (src/tasks/journal.ts), as every process appends them. */
 export type JournalLine = { op: "start"; record: TaskRecord & { fanout_id?: string } } | { op: "launch"; task_id: string } | { op: "finish"; result: HostResult };
@@ -44,7 +45,7 @@ export class JournalTail {
       const text = this.partial + buf.subarray(0, n).toString("utf8");
       const cut = text.lastIndexOf("\n");
       this.partial = text.slice(cut + 1);
-      return parse(text.slice(0, cut + 1));
+      return parseLines<JournalLine>(text.slice(0, cut + 1));
     } finally {
       closeSync(fd);
     }
@@ -59,17 +60,4 @@ export class JournalTail {
       return false;
     }
   }
-}
-
-function parse(text: string): JournalLine[] {
-  const lines: JournalLine[] = [];
-  for (const raw of text.split("\n")) {
-    if (!raw.trim()) continue;
-    try {
-      lines.push(JSON.parse(raw) as JournalLine);
-    } catch {
-      // a line torn by a crash, or the cut-off first line of a tail read: the rest still counts
-    }
-  }
-  return lines;
 }

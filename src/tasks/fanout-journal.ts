@@ -45,7 +45,7 @@ export class FanoutJournal {
 
   /** Records a fan-out as it starts. */
   record(record: FanoutRecord): void {
-    appendLines(this.file, [JSON.stringify(record)]);
+    appendLines(this.file, `${JSON.stringify(record)}\n`);
     rotateIfLarger(this.file, this.maxBytes);
   }
 

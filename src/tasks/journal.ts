@@ -1,7 +1,7 @@
 import { renameSync } from "node:fs";
 import { expandHome } from "../config/paths.js";
 import { errorResult, type HostResult, type TaskStatus } from "./host-result.js";
-import { appendLines, fitResult, linesOf, readAt, sizeOf, type LineAt } from "./journal-file.js";
+import { appendLines, fitResult, linesOf, readAt, sizeOf, type LineAt } from "./jsonl-file.js";
 
 /** What the journal knows of one task. */
 export interface TaskRecord {
