@@ -5,7 +5,7 @@ import { framedValue } from "../fleet/framed.js";
 import { commandLine } from "../fleet/shell.js";
 
 /** The lock on a host that deploys take turns through, whichever process (server, CLI) runs them. */
-export const DEPLOY_LOCK = "~/.picoclaw-fleet/deploy.lock";
+const DEPLOY_LOCK = "~/.picoclaw-fleet/deploy.lock";
 
 /** Minutes after which a lock is taken over: its deploy died without releasing it (a kill -9, a dropped link). */
 const STALE_MIN = 10;

@@ -3,7 +3,7 @@ import { FAILED_STATUSES } from "../tasks/host-result.js";
 import type { FanoutRecord } from "../tasks/fanout-journal.js";
 
 /** The options a fan-out journals, which its retry reuses unless the retry call sets them anew. */
-export const JOURNALED_OPTIONS = ["kind", "timeout_s", "deploy", "teardown", "session", "model", "slash_command", "concurrency", "batch", "max_failures", "canary"] as const;
+const JOURNALED_OPTIONS = ["kind", "timeout_s", "deploy", "teardown", "session", "model", "slash_command", "concurrency", "batch", "max_failures", "canary"] as const;
 
 /** The journaled options out of a call's input. */
 export function journaledOptions(call: object): Record<string, unknown> {

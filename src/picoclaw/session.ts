@@ -9,7 +9,7 @@ export interface TaskSession {
 const HONOURED = ["agent:", "sk_v1_"];
 
 /** PicoClaw's file name for a session key (pkg/memory sanitizeKey): ':', '/' and '\' become '_'. */
-export function sessionFileStem(key: string): string {
+function sessionFileStem(key: string): string {
   return key.replace(/[:/\\]/g, "_");
 }
 

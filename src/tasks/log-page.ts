@@ -4,7 +4,7 @@ import type { TaskRecord } from "./journal.js";
 import { taskLogLines } from "./log-lines.js";
 
 /** Bytes one task_logs page with `since` brings back at most. */
-export const PAGE_BYTES = 64 * 1024;
+const PAGE_BYTES = 64 * 1024;
 
 /** One page of a task's stream from a byte offset: the new whole lines, and where the next page starts. */
 export interface LogPage {

@@ -7,7 +7,7 @@ export const TASKS_DIR = ".picoclaw-fleet/tasks";
 export const LOG_CAP = 64 * 1024;
 
 /** The environment variable that marks every process a task started, however it detached. */
-export const TASK_MARKER = "PICOCLAW_FLEET_TASK";
+const TASK_MARKER = "PICOCLAW_FLEET_TASK";
 
 /**
  * Signals everything a task started: its process group, and every process of this user whose
