@@ -10,6 +10,14 @@ import { PidMarker } from "./pid-marker.js";
 import { feedStdin } from "./stdin.js";
 import { FleetError, type ExecOptions, type ExecResult, type HostTransport } from "./types.js";
 
+/** A long-lived shell channel and an SFTP session on one connection, held as task channels until `release`. */
+export interface HeldSession {
+  shell: ClientChannel;
+  sftp: SFTPWrapper;
+  /** Ends both channels (the shell's input first) and gives them back. */
+  release(): void;
+}
+
 /** Counters a test or a bench reads to prove that pooling pays off. */
 export interface ConnectionStats {
   connects: number;
@@ -120,6 +128,49 @@ export class SshTransport implements HostTransport {
     }
     // No signal on the wait here: an exec aborted while waiting still resolves, as an "aborted" result.
     return this.withChannel(undefined, run);
+  }
+
+  /**
+   * Opens `command` on a channel of its own and an SFTP session beside it, both taken from the task
+   * lane and held until released (the command lane of run_command: tasks/command-lane.ts).
+   * Undefined, at once, when two task channels are not free: the caller runs its task another way.
+   */
+  async holdSession(command: string): Promise<HeldSession | undefined> {
+    clearTimeout(this.idleTimer);
+    const first = this.channels.tryTask();
+    const second = first && this.channels.tryTask();
+    if (!first || !second) {
+      first?.();
+      return undefined;
+    }
+    const giveBack = () => {
+      first();
+      second();
+    };
+    let shell: ClientChannel | undefined;
+    try {
+      const client = await this.connection();
+      shell = await this.openChannel<ClientChannel>((cb) => client.exec(command, cb));
+      const sftp = await this.openChannel<SFTPWrapper>((cb) => client.sftp(cb)).catch((err: unknown) => {
+        throw explainSftpError(err, this.target.name);
+      });
+      const held = shell;
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        held.end();
+        sftp.end();
+        giveBack();
+      };
+      held.on("close", release);
+      sftp.on("close", release);
+      return { shell: held, sftp, release };
+    } catch (err) {
+      shell?.close();
+      giveBack();
+      throw err;
+    }
   }
 
   writeFile(path: string, data: string | Buffer, mode: number, signal?: AbortSignal): Promise<void> {

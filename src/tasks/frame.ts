@@ -65,12 +65,15 @@ export function parseFrame(text: string): TaskFrame | null {
     else parts[stream].head = bytes;
   }
   if (!ended) return null;
-  const join = (p: { head: Buffer; tail?: Buffer }, total: number) =>
-    p.tail ? `${p.head.toString("utf8")}\n[… ${total - p.head.length - p.tail.length} bytes dropped …]\n${p.tail.toString("utf8")}` : p.head.toString("utf8");
-  f.stdout = join(parts.out, f.bytes.out);
-  f.stderr = join(parts.err, f.bytes.err);
+  f.stdout = joinCapped(parts.out.head, parts.out.tail, f.bytes.out);
+  f.stderr = joinCapped(parts.err.head, parts.err.tail, f.bytes.err);
   f.truncated = Boolean(parts.out.tail || parts.err.tail);
   return f;
+}
+
+/** A stream as the frame carries it: whole, or its head and tail with what was dropped between them said. */
+export function joinCapped(head: Buffer, tail: Buffer | undefined, total: number): string {
+  return tail ? `${head.toString("utf8")}\n[… ${total - head.length - tail.length} bytes dropped …]\n${tail.toString("utf8")}` : head.toString("utf8");
 }
 
 function empty(): TaskFrame {

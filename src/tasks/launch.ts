@@ -1,4 +1,5 @@
 import type { Fleet } from "../fleet/fleet.js";
+import type { CommandLane } from "./command-lane.js";
 import type { FleetError } from "../fleet/types.js";
 import { detachCommand } from "./control-scripts.js";
 import type { DetachedWatch } from "./detached-watch.js";
@@ -34,11 +35,15 @@ export interface LaunchSpec {
 }
 
 /**
- * Runs a task on its host: on one task channel when one is free (launch, wait, collect and clean-up
- * in one round trip), else detached (one short exec) and followed by the host's DetachedWatch, so
+ * Runs a task on its host: a shell command on the host's command lane (command-lane.ts) when it
+ * has one; else on one task channel when one is free (launch, wait, collect and clean-up in one
+ * round trip); else detached (one short exec) and followed by the host's DetachedWatch, so
  * that a host runs more long tasks than it has channels and control never waits behind them.
  */
-export async function launchTask(fleet: Fleet, watch: DetachedWatch, spec: LaunchSpec, clean: boolean): Promise<Launched> {
+export async function launchTask(fleet: Fleet, watch: DetachedWatch, spec: LaunchSpec, clean: boolean, lane?: CommandLane): Promise<Launched> {
+  // A shell command goes to the host's command lane when it has one (a fork there, not a session).
+  const fast = lane && (await lane.run(spec, clean));
+  if (fast) return fast;
   const transport = fleet.transport(spec.host);
   // Once the whole result is here, the runner removes the task directory on the same channel.
   const ack = frameAck(clean);

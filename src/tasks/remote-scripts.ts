@@ -7,7 +7,7 @@ export const TASKS_DIR = ".picoclaw-fleet/tasks";
 export const LOG_CAP = 64 * 1024;
 
 /** The environment variable that marks every process a task started, however it detached. */
-const TASK_MARKER = "PICOCLAW_FLEET_TASK";
+export const TASK_MARKER = "PICOCLAW_FLEET_TASK";
 
 /**
  * Signals everything a task started: its process group, and every process of this user whose
@@ -66,28 +66,38 @@ emit() {
 `;
 
 /**
- * The watchdog, on the host in a process group of its own: once a second it checks whether the
- * task ended, whether its output passed the limit (a runaway agent must not fill a Pi's SD card),
- * and whether the timeout ran out; then it kills everything the task started (KILLTREE), TERM
- * then KILL, and records the exit itself if the runner could not. It quits as soon as the task
- * ended, or its directory is gone and its group with it (collected and cleaned): it must never
- * signal a group by a stale pid. Arguments: timeout_s, dir, group, byte limit, task id.
+ * The watchdog, on the host: once a second it checks whether the task ended, whether its output
+ * passed the limit (a runaway agent must not fill a Pi's SD card), and whether the timeout ran
+ * out; then it kills everything the task started (KILLTREE), TERM then KILL, and records the exit
+ * itself if the runner could not. It quits as soon as the task ended, or its directory is gone and
+ * its group with it (collected and cleaned): it must never signal a group by a stale pid. Once it
+ * kills, a TERM no longer stops it (the runner's TERM on the task's end must not cut the KILL
+ * short). Arguments: timeout_s, dir, group, byte limit, task id. Its one-second naps are children it
+ * waits for, so a trap on TERM can end them with it (see the command lane).
  */
-const WATCHDOG = `${KILLTREE}
+export const WATCHDOG_FN = `nap() { sleep "$1" & s=$!; wait "$s"; }
+watchdog() {
 T=$1; D=$2; C=$3; L=$4; ID=$5; i=0
-done_or_gone() { [ -f "$D/exit" ] || [ ! -d "$D" ]; }
 while [ "$i" -lt "$T" ]; do
-  sleep 1; i=$((i + 1))
+  nap 1; i=$((i + 1))
   [ -f "$D/exit" ] && exit 0
   # A directory removed under a running task (teardown --purge) must not disarm its timeout.
   [ -d "$D" ] || { alive "$C" && continue; exit 0; }
   for f in "$D/out" "$D/err"; do n=$(wc -c < "$f" 2>/dev/null || echo 0); [ "$n" -gt "$L" ] && { : > "$D/output_limit"; break 2; }; done
 done
 [ -f "$D/exit" ] && exit 0
+trap '' TERM
 [ -d "$D" ] && { [ -f "$D/output_limit" ] || : > "$D/timed_out"; }
 killtree TERM "$C" "$ID"; i=0; while [ $i -lt 20 ] && alive "$C"; do sleep 0.1; i=$((i + 1)); done
 killtree KILL "$C" "$ID"; sleep 1
-[ ! -d "$D" ] || [ -f "$D/exit" ] || echo 137 > "$D/exit"`;
+[ ! -d "$D" ] || [ -f "$D/exit" ] || echo 137 > "$D/exit"
+exit 0
+}`;
+
+/** The watchdog as a script of its own (the runner starts it in a process group of its own). */
+const WATCHDOG = `${KILLTREE}
+${WATCHDOG_FN}
+watchdog "$@"`;
 
 /** Quotes text for a double-quoted sh string: the watchdog travels inside the runner that way. */
 function quoteForDoubleQuotes(text: string): string {

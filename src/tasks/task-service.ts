@@ -6,6 +6,8 @@ import { TaskJournal, type TaskRecord } from "./journal.js";
 import { LOG_CAP } from "./remote-scripts.js";
 import type { RunningTask, RunRequest, TaskHooks } from "./task-types.js";
 import { DetachedWatch } from "./detached-watch.js";
+import { CommandLane } from "./command-lane.js";
+import { SshTransport } from "../fleet/ssh-transport.js";
 import { launchedResult, launchTask, type LaunchSpec } from "./launch.js";
 import { cleanCommand, collectCommand, killCommand } from "./control-scripts.js";
 import { KeyedSerial } from "./keyed-serial.js";
@@ -37,6 +39,8 @@ export class TaskService {
   private readonly sessions = new KeyedSerial();
   /** Follows the tasks that run detached (no task channel was free at launch). */
   private readonly watch: DetachedWatch;
+  /** Each SSH host's command lane (run_command's fast path), opened by its first command. */
+  private readonly lanes = new WeakMap<SshTransport, CommandLane>();
 
   constructor(
     private readonly config: FleetConfig,
@@ -213,7 +217,7 @@ export class TaskService {
     };
     const launch = () => {
       this.notOnHost.delete(taskId);
-      return launchTask(this.fleet, this.watch, spec, retentionS === 0);
+      return launchTask(this.fleet, this.watch, spec, retentionS === 0, command ? this.lane(req.host) : undefined);
     };
     // A named session is one conversation: its tasks on one host take turns.
     const inTurn = session.key && !session.oneShotFile ? () => this.sessions.run(`${req.host}\n${session.key}`, launch) : launch;
@@ -248,6 +252,14 @@ export class TaskService {
     }
     if (record.teardown && (lastOnHost?.() ?? true)) await this.hooks.teardown(host).catch((err: Error) => this.log.warn({ host, err: err.message }, "teardown after task failed"));
     return result;
+  }
+
+  private lane(host: string): CommandLane | undefined {
+    const transport = this.fleet.transport(host);
+    if (!(transport instanceof SshTransport)) return undefined;
+    let lane = this.lanes.get(transport);
+    if (!lane) this.lanes.set(transport, (lane = new CommandLane(transport, this.config.tasks.retention_s, this.config.ssh.idle_s * 1000, this.log)));
+    return lane;
   }
 
   private async killOnHost(host: string, taskId: string): Promise<void> {

@@ -1,0 +1,66 @@
+import type { SFTPWrapper } from "ssh2";
+import { mkdirs } from "./sftp.js";
+
+/** What `sftpReadCapped` read of a file: all of it, or its head and tail around what did not fit. */
+export interface CappedRead {
+  head: Buffer;
+  tail?: Buffer;
+  /** The file's size when it was read. */
+  size: number;
+}
+
+/** Bytes asked for in one SFTP read: OpenSSH's sftp-server answers at most 256 KiB, ssh2 splits above its packet size. */
+const CHUNK = 32 * 1024;
+
+/**
+ * Reads a file over SFTP the way the task frame carries a stream: whole when it is at most `cap`
+ * bytes, else its first `cap / 2` and last `cap - cap / 2` bytes. A file within the cap costs one
+ * read after the open (a short read is the end of a regular file); only a longer one is measured,
+ * and read up to the size measured. The handle's close is not waited for.
+ */
+export async function sftpReadCapped(sftp: SFTPWrapper, path: string, cap: number): Promise<CappedRead> {
+  const handle = await new Promise<Buffer>((resolve, reject) => sftp.open(path, "r", (err, h) => (err ? reject(err) : resolve(h))));
+  try {
+    // One chunk first: most outputs are short, and a chunk not filled is the whole file.
+    const one = Math.min(cap + 1, CHUNK);
+    let first = await readRange(sftp, handle, 0, one);
+    if (first.length === one && one < cap + 1) first = Buffer.concat([first, await readRange(sftp, handle, one, cap + 1 - one)]);
+    if (first.length <= cap) return { head: first, size: first.length };
+    const size = await new Promise<number>((resolve, reject) => sftp.fstat(handle, (err, st) => (err ? reject(err) : resolve(st.size))));
+    const half = Math.floor(cap / 2);
+    return { head: first.subarray(0, half), tail: await readRange(sftp, handle, size - (cap - half), cap - half), size };
+  } finally {
+    sftp.close(handle, () => undefined);
+  }
+}
+
+/**
+ * Up to `length` bytes from `offset`, in CHUNK-sized reads sent at once; shorter when the file is.
+ * A chunk past the end answers EOF (empty); one that came back short ends the range there.
+ */
+async function readRange(sftp: SFTPWrapper, handle: Buffer, offset: number, length: number): Promise<Buffer> {
+  if (length <= 0) return Buffer.alloc(0);
+  const reads: Promise<Buffer>[] = [];
+  for (let at = 0; at < length; at += CHUNK) {
+    const n = Math.min(CHUNK, length - at);
+    reads.push(
+      new Promise((resolve, reject) =>
+        sftp.read(handle, Buffer.alloc(n), 0, n, offset + at, (err, got, buf) => {
+          if (err) return (err as { code?: unknown }).code === 1 ? resolve(Buffer.alloc(0)) : reject(err); // 1: SSH_FX_EOF
+          resolve(buf.subarray(0, got));
+        }),
+      ),
+    );
+  }
+  const parts = await Promise.all(reads);
+  const short = parts.findIndex((p, i) => p.length < Math.min(CHUNK, length - i * CHUNK));
+  return Buffer.concat(short < 0 ? parts : parts.slice(0, short + 1));
+}
+
+/** Makes `dir` (mode 0700), its parents too when they are missing: one round trip when they exist. */
+export async function sftpMkdir(sftp: SFTPWrapper, dir: string): Promise<void> {
+  const made = await new Promise<Error | undefined>((resolve) => sftp.mkdir(dir, { mode: 0o700 }, (err) => resolve(err ?? undefined)));
+  if (!made) return;
+  if ((made as { code?: unknown }).code !== 2) throw made; // SSH_FX_NO_SUCH_FILE: a parent is missing
+  await mkdirs(sftp, dir);
+}
