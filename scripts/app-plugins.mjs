@@ -1,7 +1,9 @@
-// esbuild plugins that keep the fleet page small: they change what esbuild can see of zod, never what
-// runs. Each fails the build if the code it expects is no longer there (an upgrade of zod, the SDK or
-// ext-apps), rather than let the page grow or break quietly.
+// esbuild plugins that keep the fleet page small: they change what esbuild can see of zod and of the
+// schemas the MCP SDK and ext-apps build with it, never what runs. Each fails the build if the code
+// it expects is no longer there (an upgrade of zod, the SDK or ext-apps), rather than let the page
+// grow or break quietly.
 import { readFile } from "node:fs/promises";
+import ts from "typescript";
 
 /**
  * zod ships error messages in 50 languages and a JSON-Schema importer; the page uses neither, and
@@ -17,6 +19,7 @@ export const slimZod = {
 };
 
 const extApps = /[\\/]@modelcontextprotocol[\\/]ext-apps[\\/]dist[\\/]src[\\/]app\.js$/;
+const sdkTypes = /[\\/]@modelcontextprotocol[\\/]sdk[\\/]dist[\\/]esm[\\/]types\.js$/;
 
 /**
  * ext-apps' bundled app.js reaches zod as a value (`import { z } from "zod/v4"`, and once as
@@ -34,10 +37,42 @@ function staticZod(src) {
     .replace(named, (_, id) => `import*as ${id} from"zod/v4"`)}`;
 }
 
-/** Lets esbuild prune what the page's App never uses of zod (see above). */
+/**
+ * The SDK's types.js and ext-apps' app.js build every schema of their protocols at the top level
+ * (`const XSchema = z.object({...})`); esbuild keeps a top-level call it cannot prove free of side
+ * effects, so the page carried every MCP schema. Each declaration whose value is a call chain rooted
+ * in the zod namespace or in a schema already seen is wrapped as `/* @__PURE__ *\/ (() => value)()`:
+ * evaluated at the same moment to the same value, but dropped when nothing reaches it. Building a
+ * zod schema touches nothing outside it (a `.describe()` notes the text in zod's registry, which the
+ * page never reads), so a schema nothing reaches can go unbuilt.
+ */
+function pureSchemas(src, file) {
+  const sf = ts.createSourceFile(file, src, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS);
+  const roots = new Set();
+  for (const st of sf.statements) {
+    const ns = ts.isImportDeclaration(st) && st.importClause?.namedBindings;
+    if (ns && ts.isNamespaceImport(ns) && /^zod(\/|$)/.test(st.moduleSpecifier.text)) roots.add(ns.name.text);
+  }
+  const edits = [];
+  for (const st of sf.statements) {
+    if (!ts.isVariableStatement(st)) continue;
+    for (const d of st.declarationList.declarations) {
+      let root = d.initializer;
+      while (root && (ts.isCallExpression(root) || ts.isPropertyAccessExpression(root))) root = root.expression;
+      if (!root || root === d.initializer || !ts.isIdentifier(root) || !roots.has(root.text) || !ts.isIdentifier(d.name)) continue;
+      roots.add(d.name.text);
+      edits.push([d.initializer.getStart(sf), "/* @__PURE__ */ (() => ("], [d.initializer.end, "))()"]);
+    }
+  }
+  if (edits.length === 0) throw new Error(`build-app: no zod schemas found in ${file}; revisit scripts/app-plugins.mjs`);
+  return edits.sort((a, b) => b[0] - a[0]).reduce((out, [at, text]) => out.slice(0, at) + text + out.slice(at), src);
+}
+
+/** Lets esbuild prune zod and the protocol schemas the page's App never uses (see above). */
 export const shakeSchemas = {
   name: "shake-schemas",
   setup(b) {
-    b.onLoad({ filter: extApps }, async (args) => ({ contents: staticZod(await readFile(args.path, "utf8")), loader: "js" }));
+    b.onLoad({ filter: extApps }, async (args) => ({ contents: pureSchemas(staticZod(await readFile(args.path, "utf8")), args.path), loader: "js" }));
+    b.onLoad({ filter: sdkTypes }, async (args) => ({ contents: pureSchemas(await readFile(args.path, "utf8"), args.path), loader: "js" }));
   },
 };
