@@ -3,6 +3,7 @@
 // it expects is no longer there (an upgrade of zod, the SDK or ext-apps), rather than let the page
 // grow or break quietly.
 import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import ts from "typescript";
 
 /**
@@ -17,6 +18,43 @@ export const slimZod = {
     b.onLoad({ filter: /.*/, namespace: "slim-zod" }, (args) => ({ contents: args.path.includes("from-json-schema") ? "export const fromJSONSchema = undefined;" : "export {};" }));
   },
 };
+
+/**
+ * zod's JSON Schema generator (`z.toJSONSchema`, a schema's `.toJSONSchema()` and
+ * `~standard.jsonSchema`) is wired into every classic schema, so esbuild keeps all of it. The page
+ * never asks for JSON Schema (its App registers no tools of its own), so inside zod both modules
+ * become stubs with the same exports that throw when called; `aggregateChecks`, which zod's
+ * introspection getters (`minLength`, `isInt`...) also use, stays the real one.
+ */
+export const noJsonSchema = {
+  name: "no-json-schema",
+  setup(b) {
+    const generator = /^\.{1,2}\/(?:core\/)?(?:json-schema-processors|to-json-schema)\.js$/;
+    b.onResolve({ filter: generator }, (args) =>
+      args.namespace === "file" && /[\\/]zod[\\/]v4[\\/]/.test(args.importer) ? { path: join(dirname(args.importer), args.path), namespace: "no-json-schema" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "no-json-schema" }, async (args) => {
+      const names = exportedNames(await readFile(args.path, "utf8"), args.path);
+      if (!names.includes(args.path.endsWith("processors.js") ? "aggregateChecks" : "createStandardJSONSchemaMethod")) throw new Error(`build-app: ${args.path} changed; revisit scripts/app-plugins.mjs`);
+      const stub = names.map((name) =>
+        name === "aggregateChecks" ? `export { aggregateChecks } from ${JSON.stringify(args.path)};` : `export const ${name} = ${/^create\w+Method$/.test(name) ? "() => unavailable" : "unavailable"};`,
+      );
+      return { contents: [`const unavailable = () => { throw new Error("zod's JSON Schema generation is left out of the fleet page"); };`, ...stub].join("\n"), loader: "js", resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+/** The names a module exports, as written in it (`export function f`, `export const x`, `export { a as b }`). */
+function exportedNames(src, file) {
+  const sf = ts.createSourceFile(file, src, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS);
+  return sf.statements.flatMap((st) => {
+    const exported = ts.getModifiers?.(st)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    if (exported && ts.isFunctionDeclaration(st)) return [st.name.text];
+    if (exported && ts.isVariableStatement(st)) return st.declarationList.declarations.map((d) => d.name.text);
+    if (ts.isExportDeclaration(st) && st.exportClause && ts.isNamedExports(st.exportClause)) return st.exportClause.elements.map((e) => e.name.text);
+    return [];
+  });
+}
 
 const extApps = /[\\/]@modelcontextprotocol[\\/]ext-apps[\\/]dist[\\/]src[\\/]app\.js$/;
 const sdkTypes = /[\\/]@modelcontextprotocol[\\/]sdk[\\/]dist[\\/]esm[\\/]types\.js$/;

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build, transform } from "esbuild";
-import { shakeSchemas, slimZod } from "./app-plugins.mjs";
+import { noJsonSchema, shakeSchemas, slimZod } from "./app-plugins.mjs";
 
 const root = join(import.meta.dirname, "..");
 const app = join(root, "src", "app");
@@ -23,7 +23,7 @@ const bundled = await build({
   target: ["chrome111", "firefox113", "safari16.4"],
   minify: true,
   legalComments: "none",
-  plugins: [slimZod, shakeSchemas],
+  plugins: [slimZod, noJsonSchema, shakeSchemas],
   logLevel: "warning",
 });
 const css = await transform(readFileSync(join(app, "page.css"), "utf8"), { loader: "css", minify: true });
