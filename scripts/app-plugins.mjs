@@ -81,8 +81,8 @@ function staticZod(src) {
  * effects, so the page carried every MCP schema. Each declaration whose value is a call chain rooted
  * in the zod namespace or in a schema already seen is wrapped as `/* @__PURE__ *\/ (() => value)()`:
  * evaluated at the same moment to the same value, but dropped when nothing reaches it. Building a
- * zod schema touches nothing outside it (a `.describe()` notes the text in zod's registry, which the
- * page never reads), so a schema nothing reaches can go unbuilt.
+ * zod schema touches nothing outside it (descriptions aside, which are gone: see dropDescriptions),
+ * so a schema nothing reaches can go unbuilt.
  */
 function pureSchemas(src, file) {
   const sf = ts.createSourceFile(file, src, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS);
@@ -106,11 +106,30 @@ function pureSchemas(src, file) {
   return edits.sort((a, b) => b[0] - a[0]).reduce((out, [at, text]) => out.slice(0, at) + text + out.slice(at), src);
 }
 
+/**
+ * The same schemas carry their documentation (`.describe("...")`, some 6 KB in the page). zod keeps
+ * a description in its registry for JSON Schema alone, which the page leaves out (see noJsonSchema);
+ * parsing never reads it, and neither does the SDK or ext-apps. So each `.describe(literal)` in a
+ * top-level declaration is cut, leaving the schema it was called on.
+ */
+function dropDescriptions(src, file) {
+  const sf = ts.createSourceFile(file, src, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS);
+  const cuts = [];
+  const visit = (node) => {
+    const { expression: callee, arguments: args = [] } = ts.isCallExpression(node) ? node : {};
+    if (callee && ts.isPropertyAccessExpression(callee) && callee.name.text === "describe" && args.length === 1 && ts.isStringLiteralLike(args[0])) cuts.push([callee.expression.end, node.end]);
+    ts.forEachChild(node, visit);
+  };
+  for (const st of sf.statements) if (ts.isVariableStatement(st)) visit(st);
+  if (cuts.length === 0) throw new Error(`build-app: no schema descriptions found in ${file}; revisit scripts/app-plugins.mjs`);
+  return cuts.sort((a, b) => b[0] - a[0]).reduce((out, [from, to]) => out.slice(0, from) + out.slice(to), src);
+}
+
 /** Lets esbuild prune zod and the protocol schemas the page's App never uses (see above). */
 export const shakeSchemas = {
   name: "shake-schemas",
   setup(b) {
-    b.onLoad({ filter: extApps }, async (args) => ({ contents: pureSchemas(staticZod(await readFile(args.path, "utf8")), args.path), loader: "js" }));
-    b.onLoad({ filter: sdkTypes }, async (args) => ({ contents: pureSchemas(await readFile(args.path, "utf8"), args.path), loader: "js" }));
+    b.onLoad({ filter: extApps }, async (args) => ({ contents: pureSchemas(dropDescriptions(staticZod(await readFile(args.path, "utf8")), args.path), args.path), loader: "js" }));
+    b.onLoad({ filter: sdkTypes }, async (args) => ({ contents: pureSchemas(dropDescriptions(await readFile(args.path, "utf8"), args.path), args.path), loader: "js" }));
   },
 };
