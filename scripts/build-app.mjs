@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // After tsc: the fleet page, dist/fleet-app.html, one self-contained file the MCP server serves as its
 // ui:// resource and `picoclaw-fleet dashboard` serves over HTTP. src/app/main.ts is bundled (ext-apps'
-// App and all) and src/app/page.css minified, both inlined into src/app/page.html, under a CSP that
-// allows exactly those two blocks (by hash), connections to the page's own origin (the dashboard's
-// event stream) and nothing else: no network, no CDN, no inline style attributes, no eval.
+// App and all, less what it never uses of zod and the MCP schemas: scripts/app-plugins.mjs) and
+// src/app/page.css minified, both inlined into src/app/page.html, under a CSP that allows exactly those
+// two blocks (by hash), connections to the page's own origin (the dashboard's event stream) and nothing
+// else: no network, no CDN, no inline style attributes, no eval.
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
