@@ -1,28 +1,19 @@
 #!/usr/bin/env node
 // After tsc: the fleet page, dist/fleet-app.html, one self-contained file the MCP server serves as its
 // ui:// resource and `picoclaw-fleet dashboard` serves over HTTP. src/app/main.ts is bundled (ext-apps'
-// App and all) and src/app/page.css minified, both inlined into src/app/page.html, under a CSP that
-// allows exactly those two blocks (by hash), connections to the page's own origin (the dashboard's
-// event stream) and nothing else: no network, no CDN, no inline style attributes, no eval.
+// App and all, less what it never uses of zod and the MCP schemas: scripts/app-plugins.mjs) and
+// src/app/page.css minified, both inlined into src/app/page.html, under a CSP that allows exactly those
+// two blocks (by hash), connections to the page's own origin (the dashboard's event stream) and nothing
+// else: no network, no CDN, no inline style attributes, no eval.
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build, transform } from "esbuild";
+import { noJsonSchema, shakeSchemas, slimZod } from "./app-plugins.mjs";
 
 const root = join(import.meta.dirname, "..");
 const app = join(root, "src", "app");
 const out = join(root, "dist", "fleet-app.html");
-
-// zod, which the SDK's protocol code validates messages with, ships error messages in 50 languages and
-// a JSON-Schema importer; the page uses neither, and they would be most of its weight.
-const unused = /^\.\.\/locales\/index\.js$|^\.\/from-json-schema\.js$/;
-const slimZod = {
-  name: "slim-zod",
-  setup(b) {
-    b.onResolve({ filter: unused }, (args) => (/[\\/]zod[\\/]/.test(args.importer) ? { path: args.path, namespace: "slim-zod" } : undefined));
-    b.onLoad({ filter: /.*/, namespace: "slim-zod" }, (args) => ({ contents: args.path.includes("from-json-schema") ? "export const fromJSONSchema = undefined;" : "export {};" }));
-  },
-};
 
 const bundled = await build({
   entryPoints: [join(app, "main.ts")],
@@ -33,7 +24,7 @@ const bundled = await build({
   target: ["chrome111", "firefox113", "safari16.4"],
   minify: true,
   legalComments: "none",
-  plugins: [slimZod],
+  plugins: [slimZod, noJsonSchema, shakeSchemas],
   logLevel: "warning",
 });
 const css = await transform(readFileSync(join(app, "page.css"), "utf8"), { loader: "css", minify: true });

@@ -50,7 +50,8 @@ describe("the fleet page as an MCP App (needs npm run build: the page is dist/fl
     expect(csp).toMatch(/script-src 'sha256-[^']+'(;|$)/);
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:|\*/);
     expect(page.text).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
-    expect(page.text.length).toBeLessThan(300_000);
+    // About 142 KB since scripts/app-plugins.mjs (260 KB before); a bundler change that keeps all of zod again lands above this.
+    expect(page.text.length).toBeLessThan(160_000);
   });
 
   it("fleet_status's content is its text block alone, exactly as before: the page changes nothing a client without apps sees", async () => {
