@@ -1,5 +1,4 @@
 import type { SFTPWrapper } from "ssh2";
-import { mkdirs } from "./sftp.js";
 
 /** What `sftpReadCapped` read of a file: all of it, or its head and tail around what did not fit. */
 export interface CappedRead {
@@ -12,26 +11,38 @@ export interface CappedRead {
 /** Bytes asked for in one SFTP read: OpenSSH's sftp-server answers at most 256 KiB, ssh2 splits above its packet size. */
 const CHUNK = 32 * 1024;
 
+/** Opens `path` for reading over SFTP. */
+export function sftpOpen(sftp: SFTPWrapper, path: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => sftp.open(path, "r", (err, h) => (err ? reject(err) : resolve(h))));
+}
+
 /**
  * Reads a file over SFTP the way the task frame carries a stream: whole when it is at most `cap`
- * bytes, else its first `cap / 2` and last `cap - cap / 2` bytes. A file within the cap costs one
- * read after the open (a short read is the end of a regular file); only a longer one is measured,
- * and read up to the size measured. The handle's close is not waited for.
+ * bytes, else its first `cap / 2` and last `cap - cap / 2` bytes. The handle's close is not waited for.
  */
 export async function sftpReadCapped(sftp: SFTPWrapper, path: string, cap: number): Promise<CappedRead> {
-  const handle = await new Promise<Buffer>((resolve, reject) => sftp.open(path, "r", (err, h) => (err ? reject(err) : resolve(h))));
+  const handle = await sftpOpen(sftp, path);
   try {
-    // One chunk first: most outputs are short, and a chunk not filled is the whole file.
-    const one = Math.min(cap + 1, CHUNK);
-    let first = await readRange(sftp, handle, 0, one);
-    if (first.length === one && one < cap + 1) first = Buffer.concat([first, await readRange(sftp, handle, one, cap + 1 - one)]);
-    if (first.length <= cap) return { head: first, size: first.length };
-    const size = await new Promise<number>((resolve, reject) => sftp.fstat(handle, (err, st) => (err ? reject(err) : resolve(st.size))));
-    const half = Math.floor(cap / 2);
-    return { head: first.subarray(0, half), tail: await readRange(sftp, handle, size - (cap - half), cap - half), size };
+    return await readCapped(sftp, handle, cap);
   } finally {
     sftp.close(handle, () => undefined);
   }
+}
+
+/**
+ * `sftpReadCapped` on a handle open for reading, which it leaves open. A file within the cap costs
+ * one read (a short read is the end of a regular file); only a longer one is measured, and read
+ * up to the size measured.
+ */
+export async function readCapped(sftp: SFTPWrapper, handle: Buffer, cap: number): Promise<CappedRead> {
+  // One chunk first: most outputs are short, and a chunk not filled is the whole file.
+  const one = Math.min(cap + 1, CHUNK);
+  let first = await readRange(sftp, handle, 0, one);
+  if (first.length === one && one < cap + 1) first = Buffer.concat([first, await readRange(sftp, handle, one, cap + 1 - one)]);
+  if (first.length <= cap) return { head: first, size: first.length };
+  const size = await new Promise<number>((resolve, reject) => sftp.fstat(handle, (err, st) => (err ? reject(err) : resolve(st.size))));
+  const half = Math.floor(cap / 2);
+  return { head: first.subarray(0, half), tail: await readRange(sftp, handle, size - (cap - half), cap - half), size };
 }
 
 /**
@@ -55,12 +66,4 @@ async function readRange(sftp: SFTPWrapper, handle: Buffer, offset: number, leng
   const parts = await Promise.all(reads);
   const short = parts.findIndex((p, i) => p.length < Math.min(CHUNK, length - i * CHUNK));
   return Buffer.concat(short < 0 ? parts : parts.slice(0, short + 1));
-}
-
-/** Makes `dir` (mode 0700), its parents too when they are missing: one round trip when they exist. */
-export async function sftpMkdir(sftp: SFTPWrapper, dir: string): Promise<void> {
-  const made = await new Promise<Error | undefined>((resolve) => sftp.mkdir(dir, { mode: 0o700 }, (err) => resolve(err ?? undefined)));
-  if (!made) return;
-  if ((made as { code?: unknown }).code !== 2) throw made; // SSH_FX_NO_SUCH_FILE: a parent is missing
-  await mkdirs(sftp, dir);
 }

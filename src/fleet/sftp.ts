@@ -14,7 +14,7 @@ function call(fn: (cb: (err?: Error | null) => void) => void): Promise<void> {
 }
 
 /** mkdir -p over SFTP (mode 0700 for directories it creates). */
-export async function mkdirs(sftp: SFTPWrapper, dir: string): Promise<void> {
+async function mkdirs(sftp: SFTPWrapper, dir: string): Promise<void> {
   if (dir === "." || dir === "/" || dir === "") return;
   const exists = await new Promise<boolean>((resolve) => sftp.stat(dir, (err) => resolve(!err)));
   if (exists) return;

@@ -16,6 +16,11 @@ export interface HeldSession {
   sftp: SFTPWrapper;
   /** Ends both channels (the shell's input first) and gives them back. */
   release(): void;
+  /**
+   * Runs `work`, whose writes to either channel leave in one write to the socket (one TCP segment
+   * on a quiet link, not one per SSH packet: each costs both ends a wake-up).
+   */
+  together(work: () => void): void;
 }
 
 /** Counters a test or a bench reads to prove that pooling pays off. */
@@ -165,7 +170,7 @@ export class SshTransport implements HostTransport {
       };
       held.on("close", release);
       sftp.on("close", release);
-      return { shell: held, sftp, release };
+      return { shell: held, sftp, release, together: (work) => corked(client, work) };
     } catch (err) {
       shell?.close();
       giveBack();
@@ -308,6 +313,18 @@ export class SshTransport implements HostTransport {
     } finally {
       sftp.end();
     }
+  }
+}
+
+/** Runs `work` with the connection's socket corked, so what it writes goes out in one write. */
+function corked(client: Client, work: () => void): void {
+  // ssh2 keeps its socket (or, through a jump host, the tunnel's stream) as _sock; both can cork.
+  const sock = (client as unknown as { _sock?: { cork?: () => void; uncork?: () => void } })._sock;
+  sock?.cork?.();
+  try {
+    work();
+  } finally {
+    sock?.uncork?.();
   }
 }
 

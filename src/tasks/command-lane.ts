@@ -1,6 +1,5 @@
 import { posix } from "node:path";
-import type { SFTPWrapper } from "ssh2";
-import { sftpMkdir, sftpReadCapped, type CappedRead } from "../fleet/sftp-read.js";
+import { readCapped, sftpOpen, type CappedRead } from "../fleet/sftp-read.js";
 import type { HeldSession, SshTransport } from "../fleet/ssh-transport.js";
 import { FleetError } from "../fleet/types.js";
 import type { Logger } from "../log.js";
@@ -12,7 +11,7 @@ import { TASKS_DIR } from "./remote-scripts.js";
 const MARK = "\u001epcl ";
 
 /** What the lane's shell said about one task. */
-type LaneEvent = { kind: "started" } | { kind: "gone" } | { kind: "done"; exit: number | null; out: boolean; err: boolean; timedOut: boolean; outputLimited: boolean; cancelled: boolean };
+type LaneEvent = { kind: "started" } | { kind: "gone" } | { kind: "no-dir" } | { kind: "done"; exit: number | null; out: boolean; err: boolean; timedOut: boolean; outputLimited: boolean; cancelled: boolean };
 
 interface Pending {
   started: boolean;
@@ -22,8 +21,12 @@ interface Pending {
   settle(outcome: LaneEvent | FleetError): void;
 }
 
-/** How long a command runs before its host's watchdog is armed: most short commands are done by then. */
-const ARM_MS = 250;
+/**
+ * How long a command runs before its host's watchdog is armed: short commands are done by then, and
+ * on a loaded host a shorter wait would arm watchdogs for them too (a fork and a `sleep` each,
+ * loading the host further). The watchdog looks once a second anyway.
+ */
+const ARM_MS = 1000;
 
 /** How long tasks go to the runner after a lane's shell would not start on a host. */
 const REFUSED_MS = 60_000;
@@ -65,12 +68,6 @@ export class CommandLane {
     const session = await this.open();
     if (!session) return this.settled(undefined);
     const dir = posix.join(TASKS_DIR, a.taskId);
-    try {
-      await sftpMkdir(session.sftp, dir);
-    } catch (err) {
-      this.log.debug({ host: spec.host, err: (err as Error).message }, "command lane: mkdir over SFTP failed");
-      return this.settled(undefined);
-    }
     const { event, started } = await new Promise<{ event: LaneEvent | FleetError; started: boolean }>((resolve) => {
       const timer = setTimeout(() => entry.settle(new FleetError("timeout", `${spec.host}: no word on the command within ${Math.round(spec.timeoutMs / 1000)} s`, spec.host)), spec.timeoutMs);
       const entry: Pending = {
@@ -92,16 +89,22 @@ export class CommandLane {
         },
       };
       this.pending.set(a.taskId, entry);
-      session.shell.write(laneRun(a.taskId, a.timeoutS, a.maxOutputBytes, a.meta, command));
+      // The directory over SFTP and the order to the shell in one segment, neither waiting for the
+      // other: the shell makes the directory itself in the rare case it gets there first (mkdir
+      // refuses whichever comes second, and each side takes a directory that exists).
+      session.together(() => {
+        session.sftp.mkdir(dir, { mode: 0o700 }, () => undefined);
+        session.shell.write(laneRun(a.taskId, a.timeoutS, a.maxOutputBytes, a.meta, command));
+      });
     });
     try {
       // Started, the task goes on on its host whatever became of the lane: task_status follows it.
       if (event instanceof FleetError) return { kind: "failure", failure: event, detached: started || event.kind === "timeout" };
       if (event.kind === "gone") return { kind: "gone" };
+      if (event.kind === "no-dir") return { kind: "failure", failure: new FleetError("config", `${spec.host}: cannot make the task directory ~/${dir}`, spec.host), detached: false };
       if (event.kind === "started") return { kind: "no-result", why: "the lane answered out of turn" };
-      const frame = await this.frame(session.sftp, dir, event, a.capBytes).catch((err: Error) => err);
+      const frame = await this.frame(session, dir, event, a.capBytes, clean ? laneAck(a.taskId) : "").catch((err: Error) => err);
       if (frame instanceof Error) return { kind: "failure", failure: new FleetError("disconnected", `${spec.host}: the command ended, and reading its output over SFTP failed: ${frame.message}`, spec.host), detached: true };
-      if (clean) session.shell.write(laneAck(a.taskId));
       return { kind: "ended", frame, cleaned: clean };
     } finally {
       this.settled(undefined);
@@ -190,6 +193,7 @@ export class CommandLane {
         p.started = true;
         p.onStarted();
       } else if (what === "gone") p.settle({ kind: "gone" });
+      else if (what === "no-dir") p.settle({ kind: "no-dir" });
       else if (what === "done") {
         const [exit, out, err, timedOut, limited, cancelled] = rest;
         p.settle({ kind: "done", exit: /^\d{1,3}$/.test(exit ?? "") ? Number(exit) : null, out: out === "1", err: err === "1", timedOut: timedOut === "1", outputLimited: limited === "1", cancelled: cancelled === "1" });
@@ -197,23 +201,40 @@ export class CommandLane {
     }
   }
 
-  /** The task's frame as the runner would have printed it, its streams read over SFTP. */
-  private async frame(sftp: SFTPWrapper, dir: string, done: Extract<LaneEvent, { kind: "done" }>, cap: number): Promise<TaskFrame> {
-    const none: CappedRead = { head: Buffer.alloc(0), size: 0 };
-    const [out, err] = await Promise.all([done.out ? sftpReadCapped(sftp, `${dir}/out`, cap) : none, done.err ? sftpReadCapped(sftp, `${dir}/err`, cap) : none]);
-    return {
-      state: "done",
-      exitCode: done.exit,
-      timedOut: done.timedOut,
-      outputLimited: done.outputLimited,
-      cancelled: done.cancelled,
-      startedAt: null,
-      endedAt: null,
-      stdout: joinCapped(out.head, out.tail, out.size),
-      stderr: joinCapped(err.head, err.tail, err.size),
-      log: "",
-      bytes: { out: out.size, err: err.size },
-      truncated: Boolean(out.tail || err.tail),
+  /**
+   * The task's frame as the runner would have printed it, its streams read over SFTP; the handles'
+   * close and `then` (the acknowledgement, when the directory may go) leave together.
+   */
+  private async frame(session: HeldSession, dir: string, done: Extract<LaneEvent, { kind: "done" }>, cap: number, then: string): Promise<TaskFrame> {
+    const { sftp } = session;
+    const handles: Buffer[] = [];
+    const read = async (wanted: boolean, name: string): Promise<CappedRead> => {
+      if (!wanted) return { head: Buffer.alloc(0), size: 0 };
+      const handle = await sftpOpen(sftp, `${dir}/${name}`);
+      handles.push(handle);
+      return readCapped(sftp, handle, cap);
     };
+    try {
+      const [out, err] = await Promise.all([read(done.out, "out"), read(done.err, "err")]);
+      return {
+        state: "done",
+        exitCode: done.exit,
+        timedOut: done.timedOut,
+        outputLimited: done.outputLimited,
+        cancelled: done.cancelled,
+        startedAt: null,
+        endedAt: null,
+        stdout: joinCapped(out.head, out.tail, out.size),
+        stderr: joinCapped(err.head, err.tail, err.size),
+        log: "",
+        bytes: { out: out.size, err: err.size },
+        truncated: Boolean(out.tail || err.tail),
+      };
+    } finally {
+      session.together(() => {
+        for (const h of handles) sftp.close(h, () => undefined);
+        if (then) session.shell.write(then);
+      });
+    }
   }
 }

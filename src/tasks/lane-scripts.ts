@@ -10,7 +10,8 @@ const LANE_BATCH = 32;
  * so that a short command costs the host a fork or two and the command, not a whole SSH session and
  * a runner. What the orchestrator writes, one line each (every argument quoted by `laneLine`):
  *
- *   r ID TIMEOUT_S BYTE_LIMIT META COMMAND   run a command; its task directory was made over SFTP
+ *   r ID TIMEOUT_S BYTE_LIMIT META COMMAND   run a command in its directory (made over SFTP, sent with
+ *                                            this order; made here if this comes first)
  *   w ID SECONDS_LEFT BYTE_LIMIT             arm the task's watchdog (the orchestrator does so once
  *                                            the task has run ARM_MS without ending)
  *   a ID                                     its result is held: remove its directory (in batches)
@@ -20,6 +21,7 @@ const LANE_BATCH = 32;
  *   \036pcl ID started PID
  *   \036pcl ID done EXIT OUT ERR TIMED_OUT OUTPUT_LIMIT CANCELLED    (OUT, ERR: 1 when non-empty)
  *   \036pcl ID gone                                                  (its directory removed under it)
+ *   \036pcl ID no-dir                                                (its directory cannot be made)
  *
  * Each task keeps everything the runner gives it: its directory (pid, out, err, exit, message,
  * meta.json; the same files, so task_status, task_logs, task_kill and a restarted server read it
@@ -60,7 +62,7 @@ r() {
   if [ "$NR" -gt 64 ]; then k=; NR=0; for e in $RUN; do [ -f "\${e%%:*}/exit" ] || [ ! -d "\${e%%:*}" ] || { k="$k $e"; NR=$((NR + 1)); }; done; RUN=$k; fi
   (
     D="$TD/$1"
-    [ -d "$D" ] || { printf '\\036pcl %s gone\\n' "$1"; exit 0; }
+    [ -d "$D" ] || mkdir "$D" || [ -d "$D" ] || { printf '\\036pcl %s no-dir\\n' "$1"; exit 0; }
     printf '%s' "$5" > "$D/message"; printf '%s\\n' "$4" > "$D/meta.json"
     cd "$HOME" || exit 1
     ${TASK_MARKER}=$1 setsid sh -c "$5" >"$D/out" 2>"$D/err" </dev/null &

@@ -1,7 +1,7 @@
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sftpMkdir, sftpReadCapped } from "../../src/fleet/sftp-read.js";
+import { sftpReadCapped } from "../../src/fleet/sftp-read.js";
 import { SshTransport, type HeldSession } from "../../src/fleet/ssh-transport.js";
 import { startLab, type Lab } from "../lab/sshd-lab.js";
 import { depsFor } from "../helpers/mcp.js";
@@ -57,12 +57,5 @@ describe("sftpReadCapped", () => {
       expect(got.head.equals(data.subarray(0, half))).toBe(true);
       expect(got.tail!.equals(data.subarray(size - (cap - half)))).toBe(true);
     }
-  });
-
-  it("makes a directory with its missing parents, mode 0700", async () => {
-    await sftpMkdir(held.sftp, "a/b/c");
-    await sftpMkdir(held.sftp, "a/b/d");
-    expect(statSync(join(lab.hosts[0]!.home, "a/b/c")).mode & 0o777).toBe(0o700);
-    expect(statSync(join(lab.hosts[0]!.home, "a/b/d")).isDirectory()).toBe(true);
   });
 });
