@@ -49,6 +49,17 @@ export function parseLines<T>(text: string): T[] {
   return out;
 }
 
+/** Opens `file` for appending (0600), making its directory (0700) only when it is missing. */
+function openAppending(file: string): number {
+  try {
+    return openSync(file, "a", 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    return openSync(file, "a", 0o600);
+  }
+}
+
 /** One line of a journal file and where it lies, in bytes. */
 export interface LineAt {
   text: string;
@@ -63,9 +74,8 @@ export interface LineAt {
  * descriptor, so the size is known at every write without a second look at the file.
  */
 export function appendLines(file: string, text: string): { offset: number; size: number } {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const bytes = Buffer.from(text, "utf8");
-  const fd = openSync(file, "a", 0o600);
+  const fd = openAppending(file);
   try {
     writeSync(fd, bytes);
     const size = fstatSync(fd).size;
