@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { request } from "node:http";
+import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,13 +18,13 @@ let errors: string[];
 
 const cli = (args: string[]) => spawn("node", ["dist/cli.js", ...args, "--config", config], { cwd: ROOT, env: { ...process.env, [FAULT_KEY_ENV]: "sk-fault-suite-0000" }, stdio: ["ignore", "pipe", "pipe"] });
 
-/** An HTTP GET with a chosen Host header: status and body. */
-function get(target: string, host?: string): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+/** An HTTP GET with chosen headers: status, body (as sent: not decompressed) and headers. */
+function get(target: string, host?: string, more: Record<string, string> = {}): Promise<{ status: number; body: string; bytes: Buffer; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const req = request(target, { headers: host ? { host } : {} }, (res) => {
-      let body = "";
-      res.on("data", (c: Buffer) => (body += c.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    const req = request(target, { headers: { ...(host ? { host } : {}), ...more } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), bytes: Buffer.concat(chunks), headers: res.headers }));
     });
     req.on("error", reject);
     req.end();
@@ -64,6 +65,11 @@ describe("picoclaw-fleet dashboard in chromium, over 20 lab hosts with two down"
     const ok = await get(url);
     expect(ok.status).toBe(200);
     expect(Object.keys(ok.headers).filter((h) => h.startsWith("access-control-"))).toEqual([]);
+    // A browser gets the page gzipped: the same bytes, in well under a third of them.
+    const packed = await get(url, undefined, { "accept-encoding": "gzip, deflate, br" });
+    expect(packed.headers["content-encoding"]).toBe("gzip");
+    expect(gunzipSync(packed.bytes).toString()).toBe(ok.body);
+    expect(packed.bytes.length).toBeLessThan(ok.bytes.length / 3);
   });
 
   it("shows 18 hosts up and 2 down, each down host with its reason", async () => {
