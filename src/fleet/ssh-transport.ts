@@ -2,12 +2,11 @@ import type { Client, ClientChannel, SFTPWrapper } from "ssh2";
 import PQueue from "p-queue";
 import type { Logger } from "../log.js";
 import { ChannelGate } from "./channel-gate.js";
-import { asFleetError, ownSignal, runExec, type ExecHandle, type ExecSink } from "./exec-session.js";
+import { ownSignal, runExec } from "./exec-session.js";
+import { corked, openChannel, startExec } from "./ssh-channel.js";
 import type { SshTarget } from "./resolve-host.js";
 import { connectSsh, type SshSettings } from "./ssh-connect.js";
 import { explainSftpError, sftpUpload, sftpWrite } from "./sftp.js";
-import { PidMarker } from "./pid-marker.js";
-import { feedStdin } from "./stdin.js";
 import { FleetError, type ExecOptions, type ExecResult, type HostTransport } from "./types.js";
 
 /** A long-lived shell channel and an SFTP session on one connection, held as task channels until `release`. */
@@ -124,7 +123,7 @@ export class SshTransport implements HostTransport {
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     this.stats.execs++;
     const label = command.length > 80 ? `${command.slice(0, 77)}...` : command;
-    const run = () => runExec(this.target.name, label, options, (sink) => this.startExec(command, options, sink));
+    const run = () => runExec(this.target.name, label, options, async (sink) => startExec(await this.connection(), this.target.name, command, options, sink));
     if (options.lane === "task") {
       clearTimeout(this.idleTimer);
       const release = this.channels.tryTask();
@@ -155,8 +154,8 @@ export class SshTransport implements HostTransport {
     let shell: ClientChannel | undefined;
     try {
       const client = await this.connection();
-      shell = await this.openChannel<ClientChannel>((cb) => client.exec(command, cb));
-      const sftp = await this.openChannel<SFTPWrapper>((cb) => client.sftp(cb)).catch((err: unknown) => {
+      shell = await openChannel<ClientChannel>(this.target.name, (cb) => client.exec(command, cb));
+      const sftp = await openChannel<SFTPWrapper>(this.target.name, (cb) => client.sftp(cb)).catch((err: unknown) => {
         throw explainSftpError(err, this.target.name);
       });
       const held = shell;
@@ -236,74 +235,9 @@ export class SshTransport implements HostTransport {
     this.idleTimer.unref();
   }
 
-  private async startExec(command: string, options: ExecOptions, sink: ExecSink): Promise<ExecHandle> {
-    const client = await this.connection();
-    const marker = new PidMarker();
-    // Listeners go on inside ssh2's callback: a fast command's exit status can arrive in the same
-    // read as the channel confirmation, and would be missed one microtask later.
-    const attach = (channel: ClientChannel) => {
-      // ssh2 reports the exit status before the last output is delivered: remember it, finish on close.
-      let exit: { code: number | null; signal: string | null } | undefined;
-      channel.on("data", (chunk: Buffer) => sink.stdout(chunk));
-      channel.stderr.on("data", (chunk: Buffer) => {
-        const rest = marker.take(chunk);
-        if (rest.length) sink.stderr(rest);
-      });
-      channel.on("exit", (code: number | null, signal?: string) => {
-        exit = { code: code ?? null, signal: signal ?? null };
-      });
-      channel.on("close", () => {
-        if (exit) sink.exit(exit.code, exit.signal);
-        else sink.fail(new FleetError("disconnected", `Connection to ${this.target.name} dropped while the command ran`, this.target.name));
-      });
-    };
-    const channel = await this.openChannel<ClientChannel>((cb) =>
-      client.exec(marker.wrap(command), (err, ch) => {
-        if (!err) attach(ch);
-        cb(err, ch);
-      }),
-    );
-    feedStdin(channel, options);
-    return {
-      kill: async () => {
-        const pid = await marker.pid(1000);
-        // Security: pid is digits parsed from our own marker line, never text from the command.
-        if (pid) await this.killGroup(client, pid);
-        channel.close();
-      },
-    };
-  }
-
-  /** TERM, then KILL, the command's whole process group, over a channel of its own. */
-  private killGroup(client: Client, pid: number): Promise<void> {
-    const script = `kill -TERM -${pid} 2>/dev/null; for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 -${pid} 2>/dev/null || exit 0; sleep 0.1; done; kill -KILL -${pid} 2>/dev/null; exit 0`;
-    return new Promise((resolve) => {
-      client.exec(script, (err, stream) => {
-        if (err) return resolve();
-        stream.on("close", () => resolve()).resume();
-        stream.stderr.resume();
-      });
-    });
-  }
-
-  /**
-   * Opens a channel, waiting out sshd's MaxSessions: sshd counts a closed session until it has
-   * reaped its process, so a refusal right after a close is retried with backoff, not reported.
-   */
-  private async openChannel<T>(open: (cb: (err: Error | undefined, channel: T) => void) => void): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await new Promise<T>((resolve, reject) => open((err, channel) => (err ? reject(err) : resolve(channel))));
-      } catch (err) {
-        if (!/open failed/i.test((err as Error).message) || attempt >= 30) throw asFleetError(err, this.target.name);
-        await new Promise((r) => setTimeout(r, Math.min(20 * 2 ** attempt, 500)));
-      }
-    }
-  }
-
   private async withSftp<T>(work: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
     const client = await this.connection();
-    const sftp = await this.openChannel<SFTPWrapper>((cb) => client.sftp(cb)).catch((err: unknown) => {
+    const sftp = await openChannel<SFTPWrapper>(this.target.name, (cb) => client.sftp(cb)).catch((err: unknown) => {
       throw explainSftpError(err, this.target.name);
     });
     try {
@@ -313,18 +247,6 @@ export class SshTransport implements HostTransport {
     } finally {
       sftp.end();
     }
-  }
-}
-
-/** Runs `work` with the connection's socket corked, so what it writes goes out in one write. */
-function corked(client: Client, work: () => void): void {
-  // ssh2 keeps its socket (or, through a jump host, the tunnel's stream) as _sock; both can cork.
-  const sock = (client as unknown as { _sock?: { cork?: () => void; uncork?: () => void } })._sock;
-  sock?.cork?.();
-  try {
-    work();
-  } finally {
-    sock?.uncork?.();
   }
 }
 
