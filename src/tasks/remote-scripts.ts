@@ -70,23 +70,21 @@ emit() {
  * passed the limit (a runaway agent must not fill a Pi's SD card), and whether the timeout ran
  * out; then it kills everything the task started (KILLTREE), TERM then KILL, and records the exit
  * itself if the runner could not. It quits as soon as the task ended, or its directory is gone and
- * its group with it (collected and cleaned): it must never signal a group by a stale pid. Once it
- * kills, a TERM no longer stops it (the runner's TERM on the task's end must not cut the KILL
- * short). Arguments: timeout_s, dir, group, byte limit, task id. Its one-second naps are children it
- * waits for, so a trap on TERM can end them with it (see the command lane).
+ * its group with it (collected and cleaned): it must never signal a group by a stale pid.
+ * Arguments: timeout_s, dir, group, byte limit, task id. The runner starts it in a process group of
+ * its own and ends it (group and all) with the task; the command lane arms it for a task still
+ * running after a second, and it ends by itself within a second of the task.
  */
-export const WATCHDOG_FN = `nap() { sleep "$1" & s=$!; wait "$s"; }
-watchdog() {
+export const WATCHDOG_FN = `watchdog() {
 T=$1; D=$2; C=$3; L=$4; ID=$5; i=0
 while [ "$i" -lt "$T" ]; do
-  nap 1; i=$((i + 1))
+  sleep 1; i=$((i + 1))
   [ -f "$D/exit" ] && exit 0
   # A directory removed under a running task (teardown --purge) must not disarm its timeout.
   [ -d "$D" ] || { alive "$C" && continue; exit 0; }
   for f in "$D/out" "$D/err"; do n=$(wc -c < "$f" 2>/dev/null || echo 0); [ "$n" -gt "$L" ] && { : > "$D/output_limit"; break 2; }; done
 done
 [ -f "$D/exit" ] && exit 0
-trap '' TERM
 [ -d "$D" ] && { [ -f "$D/output_limit" ] || : > "$D/timed_out"; }
 killtree TERM "$C" "$ID"; i=0; while [ $i -lt 20 ] && alive "$C"; do sleep 0.1; i=$((i + 1)); done
 killtree KILL "$C" "$ID"; sleep 1
