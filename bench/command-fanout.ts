@@ -11,7 +11,7 @@ import { connectSsh } from "../src/fleet/ssh-connect.js";
 import { createLogger } from "../src/log.js";
 import { startLab, type Lab } from "../test/lab/sshd-lab.js";
 import { busyShare, machineCpuMs, note, processCpuMs, runTimed, since, spawnServer, type ServerProcess } from "./helpers.js";
-import { runnerPieces, type PieceCost } from "./runner-pieces.js";
+import { hostCosts, type HostCosts } from "./host-costs.js";
 import { labSshOptions } from "./setup.js";
 
 /** The remote work every side runs: one short command whose answer is known in advance. */
@@ -20,8 +20,8 @@ export const COMMAND = "uname -m";
 /** Hosts worked on at once by every side: parallel-ssh's -p, the server's default concurrency, the bare execs. */
 const AT_ONCE = 32;
 
-/** Times each of the runner's pieces is run on one host's account to take its CPU cost. */
-const PIECE_RUNS = 100;
+/** Tasks run on one host's account to take each way's CPU cost per task. */
+export const COST_RUNS = 100;
 
 /** One side's run: wall time, hosts that answered right, CPU of the whole machine and of the server alone. */
 export interface CommandSample {
@@ -54,9 +54,8 @@ export interface CommandFanoutResult {
   loadStart: number;
   load1: number[];
   widths: CommandWidth[];
-  /** CPU of each of the runner's pieces on a lab host's account, and of the whole runner, ms per task. */
-  pieces: PieceCost[];
-  runnerMs: number;
+  /** CPU per task on a lab host's account: the bare command, the runner, the command lane. */
+  costs: HostCosts;
   failures: string[];
 }
 
@@ -133,7 +132,7 @@ export async function benchCommandFanout(sizes: number[], runs: number): Promise
   const expected = execFileSync("uname", ["-m"], { encoding: "utf8" });
   const names = lab.hosts.map((h) => h.name);
   const r: CommandFanoutResult = {
-    ...{ date, totalS: NaN, cores: cpus().length, busyBefore, busyAfter: NaN, loadStart: loadavg()[0]!, load1: [], pieces: [], runnerMs: NaN, failures: [] },
+    ...{ date, totalS: NaN, cores: cpus().length, busyBefore, busyAfter: NaN, loadStart: loadavg()[0]!, load1: [], costs: { bareMs: NaN, runnerMs: NaN, laneMs: NaN }, failures: [] },
     widths: sizes.map((n) => ({ n, server: [], bare: [], pssh: [] })),
   };
   let server: ServerProcess | undefined;
@@ -164,7 +163,7 @@ export async function benchCommandFanout(sizes: number[], runs: number): Promise
       }
       r.load1.push(loadavg()[0]!);
     }
-    ({ pieces: r.pieces, wholeMs: r.runnerMs } = await runnerPieces(lab.hosts[0]!, PIECE_RUNS));
+    r.costs = await hostCosts(lab.hosts[0]!, COST_RUNS);
   } finally {
     for (const c of clients.values()) c.end();
     await server?.close();

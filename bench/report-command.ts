@@ -1,5 +1,5 @@
 import type { CommandFanoutResult, CommandSample, CommandWidth } from "./command-fanout.js";
-import { COMMAND } from "./command-fanout.js";
+import { COMMAND, COST_RUNS } from "./command-fanout.js";
 import { checksNote, loadNote, med, ms, ratio, spread, table, verdict } from "./format.js";
 import { median } from "./helpers.js";
 import type { Section } from "./report.js";
@@ -23,37 +23,35 @@ function targets(w: CommandWidth): Section["targets"] {
   ];
 }
 
-/** What the breakdown says about the targets, and what would move them, from this run's figures. */
+/** What the breakdown says about the targets, and what bounds them, from this run's figures. */
 function bounds(r: CommandFanoutResult): string {
-  const piece = (i: number) => r.pieces[i]?.ms ?? NaN;
   const w = r.widths[0]!;
   const cpu = (xs: CommandSample[]) => median(xs.map((x) => x.machineCpuMs)) / w.n;
-  const [bareCpu, serverCpu, psshCpu] = [cpu(w.bare), cpu(w.server), cpu(w.pssh)];
-  const saved = piece(5) + piece(6);
-  const after = serverCpu - saved;
+  const own = (xs: CommandSample[]) => median(xs.map((x) => x.serverCpuMs ?? 0)) / w.n;
+  const [bareCpu, serverCpu, psshCpu, serverOwn] = [cpu(w.bare), cpu(w.server), cpu(w.pssh), own(w.server)];
+  const c = r.costs;
   return `At N=${w.n} the remote work alone costs the machine ${ms(bareCpu)} of CPU a host (sshd's session, the login shell, \`uname\`, ssh2),
-run_command ${ms(serverCpu)}, parallel-ssh ${ms(psshCpu)}: the wall times follow the CPU. The runner costs
-${(r.runnerMs - piece(1)).toFixed(1)} ms a task above the command itself, ${ratio((r.runnerMs - piece(1)) / bareCpu)} times the whole bare exec; ${MAX_TO_BARE}x the remote
-work leaves ${ms(bareCpu * (MAX_TO_BARE - 1))} a host for the runner, the server and the frame together, less than two
-short processes. No trimming of single pieces gets there while each task keeps its directory, its
-watchdog, framed output and the sweep.
+run_command ${ms(serverCpu)} (the server process's own share ${ms(serverOwn)}), parallel-ssh ${ms(psshCpu)}: the wall times follow the CPU.
 
-What would move run_command (proposals, not made; estimates from the figures above, CPU-bound as here):
+On the host, per \`${COMMAND}\` task, run ${COST_RUNS} times on a lab host's account with no SSH (CPU of every process involved):
 
-- **One watchdog per host, not per task**: a resident \`setsid\` loop started by the first task (a
-  \`mkdir\` lock), checking every running task directory's deadline and output size once a second and
-  quitting when none is left; the runner only writes its deadline. Saves the per-task watchdog,
-  ${piece(5).toFixed(1)} ms a task, and keeps the timeout on the host with the orchestrator gone.
-- **The leftover sweep in that watchdog**: the runner kills the task's group with the \`kill\` builtin
-  and emits at once; the \`/proc/*/environ\` sweep for processes that left the group runs in the host's
-  watchdog, one \`grep\` per second for all tasks that ended in it. Saves ${piece(6).toFixed(1)} ms a task (more on a
-  busy host: it reads every process's environ); \`task_status\` could say \`done\` up to a second before
-  an escaped process is gone.
-- Both: about ${ms(after)} a host, ${ratio(after / bareCpu)} of the remote work and ${ratio(after / psshCpu)} of parallel-ssh at N=${w.n}.
-- **A resident shell per connection** for launches (one long-lived channel whose \`sh\` forks each
-  runner): saves sshd's session per task (its fork, the login shell, \`exec sh\`), which is most of the
-  remote work alone's own ${ms(bareCpu)}; only with it can a runner with a directory and a frame come near
-  ${MAX_TO_BARE}x of a bare exec that pays that session itself.`;
+${table(["way", "CPU per task"], [
+    ["`sh -c 'uname -m'`: what sshd's session runs for the bare exec", `${c.bareMs.toFixed(1)} ms`],
+    ["the runner (one SSH session per task: agent tasks, and commands on a host where no lane opens)", `${c.runnerMs.toFixed(1)} ms`],
+    ["the command lane (run_command): the shell's fork for the task, `setsid sh -c` around the command, the exit and the frame line", `${c.laneMs.toFixed(1)} ms`],
+  ])}
+
+What bounds run_command now: the lane costs the host ${ratio(c.laneMs / c.bareMs)} of the bare command's own processes
+(one more fork, and \`setsid\`, which gives the command the process group a timeout kills), and saves
+sshd's session per task, which the bare exec pays. Above that come the packets: a lane task is an SFTP
+\`mkdir\` sent together with the order to the shell, a "started" and a "done" line back, an SFTP open
+and read of its stdout, and the handle's close sent together with the acknowledgement; each packet
+wakes sshd, and sftp-server or the shell, on a machine where those compete for the same
+${r.cores} cores. The server's own share (the MCP call, the journal, the result) is the rest.
+The watchdog, a fork and a \`sleep\` that would cost more than \`uname\` itself, is armed only for a
+command still running a second after its start (or when the orchestrator goes away), so a short
+command does not pay it; the runner pays it for every task, with the sweep of /proc for the task's
+marker at its end, which the lane keeps for timeouts, kills and the byte limit.`;
 }
 
 /** The run_command fan-out against the bare command over open connections and parallel-ssh, with what bounds it. */
@@ -77,10 +75,11 @@ ${Math.max(...r.widths.map((w) => w.n))} lab hosts (16 per sshd), no PicoClaw. T
 (the order rotating from run to run), ${r.widths.map((w) => w.n).join(" and ")} hosts, 32 at a time on every side:
 
 - **run_command, warm**: the built server as mcp.json starts it, over stdio, one \`run_command\` call per
-  side and run; a first call to every host opened the connections before any clock started. Each host
-  runs the task runner (\`src/tasks/remote-scripts.ts\`, kind \`command\`): a task directory, the command
-  in a process group of its own with a watchdog, the exit code and framed output, the clean-up of
-  everything the task started, the directory removed once the server acknowledged the result.
+  side and run; a first call to every host opened the connections (and each host's command lane) before
+  any clock started. Each host runs the command on its command lane (\`src/tasks/command-lane.ts\`,
+  \`lane-scripts.ts\`): a task directory, the command in a process group of its own, its pid, exit
+  code and output in the directory, the output read over SFTP, the group killed at the command's end,
+  the directory removed once the server acknowledged the result.
 - **Remote work alone**: one ssh2 exec of the bare \`${COMMAND}\` per host, on connections opened beforehand
   by this bench with the server's own connect code (same ssh2, same algorithms, same host-key check):
   what any tool on open connections pays for the command and nothing else.
@@ -97,15 +96,7 @@ Machine CPU per host (every process on the machine while the side ran) and the s
 ${table(["N", "run_command", "remote work alone", "parallel-ssh", "server process, run_command"], cpuRows)}
 
 What bounds these figures: every "host" shares this machine's ${r.cores} cores, so a wall time is about the
-CPU of everything involved divided by ${r.cores}. The remote work alone is sshd's session for the channel
-(its fork, the login shell that execs \`uname\`) and ssh2's half; run_command pays that too, plus the
-runner's processes on the host, which are the difference: at N=${w50.n}, ${ms(s50 - b50)} above the remote work.
-
-Where run_command's time goes: each piece of the runner, run 100 times in a row on a lab host's account
-(no SSH, the lab up, so /proc is as full as in the fan-outs), CPU per task with the bare shell's share
-taken off; and the whole runner for a \`${COMMAND}\` task, its acknowledgement included:
-
-${table(["piece", "CPU per task"], [...r.pieces.map((p) => [p.piece, `${p.ms.toFixed(1)} ms`]), ["**the whole runner**", `**${r.runnerMs.toFixed(1)} ms**`]])}
+CPU of everything involved divided by ${r.cores}: at N=${w50.n}, run_command took ${ms(s50 - b50)} more than the remote work alone.
 
 ${bounds(r)}
 `;
