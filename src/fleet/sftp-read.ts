@@ -1,6 +1,6 @@
 import type { SFTPWrapper } from "ssh2";
 
-/** What `sftpReadCapped` read of a file: all of it, or its head and tail around what did not fit. */
+/** What `readCapped` read of a file: all of it, or its head and tail around what did not fit. */
 export interface CappedRead {
   head: Buffer;
   tail?: Buffer;
@@ -17,22 +17,10 @@ export function sftpOpen(sftp: SFTPWrapper, path: string): Promise<Buffer> {
 }
 
 /**
- * Reads a file over SFTP the way the task frame carries a stream: whole when it is at most `cap`
- * bytes, else its first `cap / 2` and last `cap - cap / 2` bytes. The handle's close is not waited for.
- */
-export async function sftpReadCapped(sftp: SFTPWrapper, path: string, cap: number): Promise<CappedRead> {
-  const handle = await sftpOpen(sftp, path);
-  try {
-    return await readCapped(sftp, handle, cap);
-  } finally {
-    sftp.close(handle, () => undefined);
-  }
-}
-
-/**
- * `sftpReadCapped` on a handle open for reading, which it leaves open. A file within the cap costs
- * one read (a short read is the end of a regular file); only a longer one is measured, and read
- * up to the size measured.
+ * Reads a file open for reading over SFTP the way the task frame carries a stream: whole when it
+ * is at most `cap` bytes, else its first `cap / 2` and last `cap - cap / 2` bytes; the handle stays
+ * open. A file within the cap costs one read (a short read is the end of a regular file); only a
+ * longer one is measured, and read up to the size measured.
  */
 export async function readCapped(sftp: SFTPWrapper, handle: Buffer, cap: number): Promise<CappedRead> {
   // One chunk first: most outputs are short, and a chunk not filled is the whole file.

@@ -56,7 +56,7 @@ if [ "$R" -gt 0 ] 2>/dev/null; then
 fi
 P=; NP=0; RUN=; NR=0
 a() { P="$P $1"; NP=$((NP + 1)); [ "$NP" -ge ${LANE_BATCH} ] && { rm -rf $P; P=; NP=0; }; }
-w() { [ -f "$1/exit" ] || [ -f "$1/watched" ] || [ ! -f "$1/pid" ] && return; : > "$1/watched"; read -r C < "$1/pid"; ( watchdog "$2" "$TD/$1" "$C" "$3" "$1" ) & }
+w() { [ -f "$1/exit" ] || [ -f "$1/watched" ] || [ ! -f "$1/pid" ] && return; : > "$1/watched"; read -r C < "$1/pid"; ( watchdog "$2" "$TD/$1" "$C" "$3" "$1" now ) & }
 r() {
   RUN="$RUN $1:$2:$3"; NR=$((NR + 1))
   if [ "$NR" -gt 64 ]; then k=; NR=0; for e in $RUN; do [ -f "\${e%%:*}/exit" ] || [ ! -d "\${e%%:*}" ] || { k="$k $e"; NR=$((NR + 1)); }; done; RUN=$k; fi

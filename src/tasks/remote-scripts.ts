@@ -71,18 +71,22 @@ emit() {
  * out; then it kills everything the task started (KILLTREE), TERM then KILL, and records the exit
  * itself if the runner could not. It quits as soon as the task ended, or its directory is gone and
  * its group with it (collected and cleaned): it must never signal a group by a stale pid.
- * Arguments: timeout_s, dir, group, byte limit, task id. The runner starts it in a process group of
+ * Arguments: timeout_s, dir, group, byte limit, task id, and `now` to look at the output at once.
+ * The runner starts it in a process group of
  * its own and ends it (group and all) with the task; the command lane arms it for a task still
  * running after a second, and it ends by itself within a second of the task.
  */
-export const WATCHDOG_FN = `watchdog() {
+export const WATCHDOG_FN = `over() { for f in "$D/out" "$D/err"; do n=$(wc -c < "$f" 2>/dev/null || echo 0); [ "$n" -gt "$L" ] && { : > "$D/output_limit"; return 0; }; done; return 1; }
+watchdog() {
 T=$1; D=$2; C=$3; L=$4; ID=$5; i=0
+# Armed late (the command lane's "now"): the output is looked at once at once, as the runner's first look.
+if [ "$6" = now ] && over; then T=0; fi
 while [ "$i" -lt "$T" ]; do
   sleep 1; i=$((i + 1))
   [ -f "$D/exit" ] && exit 0
   # A directory removed under a running task (teardown --purge) must not disarm its timeout.
   [ -d "$D" ] || { alive "$C" && continue; exit 0; }
-  for f in "$D/out" "$D/err"; do n=$(wc -c < "$f" 2>/dev/null || echo 0); [ "$n" -gt "$L" ] && { : > "$D/output_limit"; break 2; }; done
+  over && break
 done
 [ -f "$D/exit" ] && exit 0
 [ -d "$D" ] && { [ -f "$D/output_limit" ] || : > "$D/timed_out"; }

@@ -19,6 +19,7 @@ beforeAll(async () => {
   const config = JSON.parse(readFileSync(configPath, "utf8"));
   delete config.defaults.api_key_env;
   config.tasks.output_cap_bytes = 4096;
+  config.tasks.max_output_bytes = 1024 * 1024;
   writeFileSync(configPath, JSON.stringify(config));
   // Three channels a connection: two kept for control, one for tasks, so no lane (it holds two).
   narrowConfig = join(fleet.lab.dir, "narrow.json");
@@ -66,6 +67,15 @@ describe("the command lane", () => {
     expect(row.stdout.endsWith("line 1998\nline 1999\n")).toBe(true);
     const total = Array.from({ length: 2000 }, (_, i) => `line ${i}\n`).join("").length;
     expect(row.stdout).toContain(`[… ${total - 4096} bytes dropped …]`);
+  });
+
+  it("kills a command that writes past max_output_bytes when its watchdog is armed, a second in", async () => {
+    const started = Date.now();
+    const res = await server.call("run_command", { command: "head -c 3000000 /dev/zero; sleep 300", host: "h04", timeout_s: 60 });
+    expect(res.structuredContent.results[0]).toMatchObject({ status: "failed", truncated: true });
+    expect(res.structuredContent.results[0].error).toMatch(/wrote more than tasks.max_output_bytes on h04/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await orphansAfter(fleet.lab, [fleet.lab.hosts[3]!], 3000)).toEqual([]);
   });
 
   it("still ends a command at its timeout on its host when the server dies as it starts (before its watchdog is armed)", async () => {

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sftpReadCapped } from "../../src/fleet/sftp-read.js";
+import { readCapped, sftpOpen } from "../../src/fleet/sftp-read.js";
 import { SshTransport, type HeldSession } from "../../src/fleet/ssh-transport.js";
 import { startLab, type Lab } from "../lab/sshd-lab.js";
 import { depsFor } from "../helpers/mcp.js";
@@ -33,7 +33,7 @@ function pattern(n: number): Buffer {
   return b.subarray(0, n);
 }
 
-describe("sftpReadCapped", () => {
+describe("readCapped", () => {
   const cases: [string, number, number][] = [
     ["an empty file", 0, 4096],
     ["a short one", 7, 4096],
@@ -47,7 +47,9 @@ describe("sftpReadCapped", () => {
     const data = pattern(size);
     const name = `file-${size}-${cap}`;
     writeFileSync(join(lab.hosts[0]!.home, name), data);
-    const got = await sftpReadCapped(held.sftp, name, cap);
+    const handle = await sftpOpen(held.sftp, name);
+    const got = await readCapped(held.sftp, handle, cap);
+    held.sftp.close(handle, () => undefined);
     expect(got.size).toBe(size);
     if (size <= cap) {
       expect(got.tail).toBeUndefined();
