@@ -28,7 +28,7 @@ interface Pending {
  */
 const ARM_MS = 1000;
 
-/** How long tasks go to the runner after a lane's shell would not start on a host. */
+/** How long tasks go to the runner after a lane would not open on a host (its shell or its SFTP session). */
 const REFUSED_MS = 60_000;
 
 
@@ -134,6 +134,8 @@ export class CommandLane {
   private open(): Promise<HeldSession | undefined> {
     if (this.session) return this.session;
     const attempt = this.start().catch((err: Error) => {
+      // No SFTP server (some dropbear or busybox hosts), or no connection: the runner serves a while.
+      this.refusedUntil = Date.now() + REFUSED_MS;
       this.log.debug({ host: this.transport.target.name, err: err.message }, "command lane did not open");
       return undefined;
     });

@@ -67,6 +67,15 @@ describe("fault: a chatty login shell", () => {
     expect(res.structuredContent).toMatchObject({ status: "succeeded", reply: "hello there" });
   });
 
+  it("run_command answers with the command's own output on both: the lane where SFTP works, the runner where it is broken", async () => {
+    const res = await h.call("run_command", { command: "uname -m", hosts: ["h01", "h02"], output: "full" });
+    const rows = res.structuredContent.results;
+    expect(rows.map((r: { status: string; stdout: string }) => [r.status, r.stdout])).toEqual([
+      ["succeeded", "x86_64\n"],
+      ["succeeded", "x86_64\n"],
+    ]);
+  });
+
   it("task_logs of a finished task holds its own lines: no banner, no frame marker", async () => {
     const done = (await h.call("dispatch_task", { host: "h02", task: "lines 3", wait_s: 30 })).structuredContent;
     expect(done).toMatchObject({ status: "succeeded", reply: "printed 3 lines" });
