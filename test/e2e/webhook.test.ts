@@ -29,8 +29,13 @@ afterAll(async () => {
   await fleet?.stop();
 });
 
-/** Prints the host's clock (ms) as the command's last line: the end the POST is measured against. */
-const COMMAND = "sleep 1; date +%s%3N";
+/**
+ * Prints the host's home (each lab host's own, so each gives its own answer) and its clock (ms) as
+ * the command's last word: the end the POST is measured against.
+ */
+const COMMAND = 'sleep 1; echo "$HOME $(date +%s%3N)"';
+/** The clock a reply ends with. */
+const endOf = (reply: string) => Number(reply.split(" ").pop());
 
 describe("webhook", () => {
   it("gets one POST per finished task and one per fan-out, each within 1 s of its end, with no client polling", async () => {
@@ -46,14 +51,14 @@ describe("webhook", () => {
       expect(tasks.map((p) => p.body.host).sort()).toEqual(["h01", "h02", "h03"]);
       expect(fanouts).toHaveLength(1);
       expect(fanouts[0]!.body).toMatchObject({ fanout_id: fanoutId, tool: "run_command", summary: { total: 3, succeeded: 3 } });
-      expect(fanouts[0]!.body.groups).toHaveLength(3); // each host printed its own clock
+      expect(fanouts[0]!.body.groups).toHaveLength(3); // each host printed its own home
       for (const p of tasks) {
         expect(p.body).toMatchObject({ status: "succeeded", exit_code: 0, kind: "command" });
         expect(p.body.task_id).toMatch(/^t-/);
         expect(Date.parse(p.body.completed_at)).not.toBeNaN();
-        expect(p.at - Number(p.body.reply)).toBeLessThan(1000);
+        expect(p.at - endOf(p.body.reply)).toBeLessThan(1000);
       }
-      const lastEnd = Math.max(...tasks.map((p) => Number(p.body.reply)));
+      const lastEnd = Math.max(...tasks.map((p) => endOf(p.body.reply)));
       expect(fanouts[0]!.at - lastEnd).toBeLessThan(1000);
       expect(posts.every((p) => p.path === "/hooks/fleet?token=s3cret-hook-token")).toBe(true);
     } finally {
