@@ -31,7 +31,6 @@ const ARM_MS = 1000;
 /** How long tasks go to the runner after a lane would not open on a host (its shell or its SFTP session). */
 const REFUSED_MS = 60_000;
 
-
 /**
  * run_command's fast path on one SSH host: one long-lived shell (lane-scripts.ts LANE) and one SFTP
  * session, opened by the first command and shared by every command after it, closed when idle. A
@@ -49,7 +48,7 @@ export class CommandLane {
   private readonly pending = new Map<string, Pending>();
   private carry = "";
   private idleTimer: NodeJS.Timeout | undefined;
-  /** Until when tasks go to the runner at once: the lane's shell would not start on this host. */
+  /** Until when tasks go to the runner at once: the lane would not open on this host. */
   private refusedUntil = 0;
 
   constructor(
@@ -66,7 +65,10 @@ export class CommandLane {
     if (Date.now() < this.refusedUntil || command.includes("\0")) return undefined;
     clearTimeout(this.idleTimer);
     const session = await this.open();
-    if (!session) return this.settled(undefined);
+    if (!session) {
+      this.armIdle();
+      return undefined;
+    }
     const dir = posix.join(TASKS_DIR, a.taskId);
     const { event, started } = await new Promise<{ event: LaneEvent | FleetError; started: boolean }>((resolve) => {
       const timer = setTimeout(() => entry.settle(new FleetError("timeout", `${spec.host}: no word on the command within ${Math.round(spec.timeoutMs / 1000)} s`, spec.host)), spec.timeoutMs);
@@ -107,7 +109,7 @@ export class CommandLane {
       if (frame instanceof Error) return { kind: "failure", failure: new FleetError("disconnected", `${spec.host}: the command ended, and reading its output over SFTP failed: ${frame.message}`, spec.host), detached: true };
       return { kind: "ended", frame, cleaned: clean };
     } finally {
-      this.settled(undefined);
+      this.armIdle();
     }
   }
 
@@ -120,14 +122,12 @@ export class CommandLane {
     void session?.then((s) => s?.release());
   }
 
-  /** Arms the idle close once no task is in flight; passes `value` through. */
-  private settled<T>(value: T): T {
-    if (this.pending.size === 0 && this.idleMs > 0) {
-      clearTimeout(this.idleTimer);
-      this.idleTimer = setTimeout(() => this.pending.size === 0 && this.close(), this.idleMs);
-      this.idleTimer.unref();
-    }
-    return value;
+  /** Arms the idle close once no task is in flight. */
+  private armIdle(): void {
+    if (this.pending.size > 0 || this.idleMs <= 0) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.pending.size === 0 && this.close(), this.idleMs);
+    this.idleTimer.unref();
   }
 
   /** The open lane, or undefined (and the next task tries again) when it could not open now. */
@@ -205,7 +205,8 @@ export class CommandLane {
 
   /**
    * The task's frame as the runner would have printed it, its streams read over SFTP; the handles'
-   * close and `then` (the acknowledgement, when the directory may go) leave together.
+   * close and, once both streams are read, `then` (the acknowledgement: the directory may go) leave
+   * together. A stream that could not be read keeps the directory for task_status.
    */
   private async frame(session: HeldSession, dir: string, done: Extract<LaneEvent, { kind: "done" }>, cap: number, then: string): Promise<TaskFrame> {
     const { sftp } = session;
@@ -216,8 +217,10 @@ export class CommandLane {
       handles.push(handle);
       return readCapped(sftp, handle, cap);
     };
+    let held = false;
     try {
       const [out, err] = await Promise.all([read(done.out, "out"), read(done.err, "err")]);
+      held = true;
       return {
         state: "done",
         exitCode: done.exit,
@@ -235,7 +238,7 @@ export class CommandLane {
     } finally {
       session.together(() => {
         for (const h of handles) sftp.close(h, () => undefined);
-        if (then) session.shell.write(then);
+        if (held && then) session.shell.write(then);
       });
     }
   }

@@ -42,7 +42,8 @@ const LANE_BATCH = 32;
  *
  * Security: the command and META arrive as single-quoted words (`quote`), so they are data to this
  * shell, the command's text being parsed only by the `sh -c` that runs it, as in the runner. Task
- * ids are checked by the orchestrator to be `t-` and hex, the only names `rm` is ever given.
+ * ids are made by the orchestrator (`t-`, lowercase letters, digits and a dash: task-id.ts), the only
+ * names `rm` is ever given.
  * Argument: the retention in seconds of directories never acknowledged (0: none kept, no sweep).
  */
 export const LANE = `${KILLTREE}
@@ -99,7 +100,7 @@ export function laneCommand(retentionS: number): string {
   return `sh -s ${quote(String(retentionS))}`;
 }
 
-/** The order to run `command` as task `taskId` (its directory must exist). */
+/** The order to run `command` as task `taskId` (its directory is made over SFTP beside it, or by the shell if it comes first). */
 export function laneRun(taskId: string, timeoutS: number, byteLimit: number, meta: object, command: string): string {
   return `r ${quote(taskId)} ${quote(String(timeoutS))} ${quote(String(byteLimit))} ${quote(JSON.stringify(meta))} ${quote(command)}\n`;
 }
