@@ -1,5 +1,5 @@
 import { quote } from "../fleet/shell.js";
-import { KILLTREE, TASK_MARKER, TASKS_DIR, WATCHDOG_FN } from "./remote-scripts.js";
+import { KILLTREE, SWEEP_OLD, TASK_MARKER, TASKS_DIR, WATCHDOG_FN } from "./remote-scripts.js";
 
 /** Acknowledged task directories the lane removes with one `rm` (the rest at the end of its input). */
 const LANE_BATCH = 32;
@@ -47,14 +47,13 @@ const LANE_BATCH = 32;
  * Argument: the retention in seconds of directories never acknowledged (0: none kept, no sweep).
  */
 export const LANE = `${KILLTREE}
+${SWEEP_OLD}
 ${WATCHDOG_FN}
 umask 077
 TD="$HOME/${TASKS_DIR}"; R=$1
 mkdir -p "$TD" && cd "$TD" || exit 1
 exec 2>/dev/null
-if [ "$R" -gt 0 ] 2>/dev/null; then
-  for old in t-*; do [ -f "$old/exit" ] && [ -n "$(find "$old/exit" -mmin +$(( (R + 59) / 60 )) 2>/dev/null)" ] && rm -rf "$old"; done
-fi
+sweep_old "$R"
 P=; NP=0; RUN=; NR=0
 a() { P="$P $1"; NP=$((NP + 1)); [ "$NP" -ge ${LANE_BATCH} ] && { rm -rf $P; P=; NP=0; }; }
 w() { [ -f "$1/exit" ] || [ -f "$1/watched" ] || [ ! -f "$1/pid" ] && return; : > "$1/watched"; read -r C < "$1/pid"; ( watchdog "$2" "$TD/$1" "$C" "$3" "$1" now ) & }

@@ -28,6 +28,15 @@ alive() {
 }`;
 
 /**
+ * `sweep_old R`: removes finished task directories older than R seconds (tasks.retention_s, for
+ * results never acknowledged); nothing when R is 0. Shared by the runner and the command lane.
+ */
+export const SWEEP_OLD = `sweep_old() {
+  [ "$1" -gt 0 ] 2>/dev/null || return 0
+  for old in "$HOME/${TASKS_DIR}"/t-*; do [ -f "$old/exit" ] && [ -n "$(find "$old/exit" -mmin +$(( ($1 + 59) / 60 )) 2>/dev/null)" ] && rm -rf "$old"; done
+}`;
+
+/**
  * Prints a task directory's state, framed for `parseFrame`: a state line, the tail of PicoClaw's
  * log file, then stdout and stderr as base64 (binary-safe; head and tail past the cap). Shared by
  * the runner and `collect`.
@@ -129,11 +138,10 @@ function quoteForDoubleQuotes(text: string): string {
  */
 export const RUNNER = `${EMIT}
 ${KILLTREE}
+${SWEEP_OLD}
 ID=$1; D="$HOME/${TASKS_DIR}/$1"; T=$2; CAP=$3; S=$4; M=$5; META=$6; R=$7; LIMIT=$8; N=$9; SF=\${10}; K=\${11}
 WATCHDOG=${quoteForDoubleQuotes(WATCHDOG)}
-if [ "$R" -gt 0 ] 2>/dev/null; then
-  for old in "$HOME/${TASKS_DIR}"/t-*; do [ -f "$old/exit" ] && [ -n "$(find "$old/exit" -mmin +$(( (R + 59) / 60 )) 2>/dev/null)" ] && rm -rf "$old"; done
-fi
+sweep_old "$R"
 if [ "$K" != command ]; then
   P="$HOME/.local/bin/picoclaw"; [ -x "$P" ] || P=$(command -v picoclaw 2>/dev/null)
   if [ -z "$P" ] || [ ! -x "$P" ]; then printf '\\036pcf missing\\n'; exit 127; fi

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Harness } from "../helpers/mcp.js";
-import { deployAll, harness, startFaultFleet, type FaultFleet } from "../lab/fault-kit.js";
+import { deployedFleet, type FaultFleet } from "../lab/fault-kit.js";
 
 // Issue 16, item 5: `teardown: true` on a fan-out tears each host down once, after its last task of
 // the call, never from under the call's other tasks there.
@@ -11,9 +11,7 @@ let fleet: FaultFleet;
 let h: Harness;
 
 beforeAll(async () => {
-  fleet = await startFaultFleet({ hosts: 2 });
-  h = await harness(fleet.configPath());
-  await deployAll(h, ["h01", "h02"]);
+  ({ fleet, h } = await deployedFleet(2));
 }, 120_000);
 
 afterAll(async () => {

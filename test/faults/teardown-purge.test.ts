@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Harness } from "../helpers/mcp.js";
-import { deployAll, harness, orphansAfter, picoclawProcesses, startFaultFleet, taskDir, waitFor, type FaultFleet } from "../lab/fault-kit.js";
+import { deployedFleet, orphansAfter, picoclawProcesses, taskDir, waitFor, type FaultFleet } from "../lab/fault-kit.js";
 
 // Issue 16, item 4: a purge under a running task. teardown refuses while tasks run there, naming
 // them; `force: true` kills them first; and a task's timeout holds whatever happens to its directory.
@@ -11,9 +11,7 @@ let fleet: FaultFleet;
 let h: Harness;
 
 beforeAll(async () => {
-  fleet = await startFaultFleet({ hosts: 2 });
-  h = await harness(fleet.configPath());
-  await deployAll(h, ["h01", "h02"]);
+  ({ fleet, h } = await deployedFleet(2));
 }, 120_000);
 
 afterAll(async () => {

@@ -58,6 +58,14 @@ export function harness(path: string): Promise<Harness> {
   return connect(depsFor(JSON.parse(readFileSync(path, "utf8")), path));
 }
 
+/** A fault fleet of `hosts` lab hosts, a harness on its config, and PicoClaw deployed to every host. */
+export async function deployedFleet(hosts: number): Promise<{ fleet: FaultFleet; h: Harness }> {
+  const fleet = await startFaultFleet({ hosts });
+  const h = await harness(fleet.configPath());
+  await deployAll(h, fleet.lab.hosts.map((x) => x.name));
+  return { fleet, h };
+}
+
 /** Deploys PicoClaw to `hosts` through `h`; throws with the first error. */
 export async function deployAll(h: Harness, hosts: string[]): Promise<void> {
   const results = await Promise.all(hosts.map((host) => h.call("deploy_host", { host })));
