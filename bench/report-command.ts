@@ -85,7 +85,7 @@ ${Math.max(...r.widths.map((w) => w.n))} lab hosts (16 per sshd), no PicoClaw. T
   any clock started. Each host runs the command on its command lane (\`src/tasks/command-lane.ts\`,
   \`lane-scripts.ts\`): a task directory, the command in a process group of its own, its pid, exit
   code and output in the directory, the output read over SFTP, the group killed at the command's end,
-  the directory removed once the server acknowledged the result.
+  the directory removed (32 at a time, by one \`rm\`) once the server acknowledged the result.
 - **Remote work alone**: one ssh2 exec of the bare \`${COMMAND}\` per host, on connections opened beforehand
   by this bench with the server's own connect code (same ssh2, same algorithms, same host-key check):
   what any tool on open connections pays for the command and nothing else.
